@@ -1,0 +1,356 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The executor: worker threads, the queue of pending futures, submission
+ * (optionally bounded) and shutdown.  It runs tasks and finishes their
+ * futures; what a future is and how one waits for it is in future.c and
+ * wait.c.
+ *
+ * Lock order, for the whole library: the executor lock (ex->mu) before a
+ * future's lock (f->mu) before a waiter's lock (w->mu).  Only one future
+ * is locked at a time.  No user code (task, done callback, cancel hook,
+ * map producer) is ever called with a libtp lock held: callbacks are
+ * collected under the future's lock and run after it is released.
+ *
+ * Lifetime: the executor is reference counted.  The user's reference is
+ * dropped by tp_executor_free after the workers are joined; a thread
+ * cancelling a PENDING future holds a temporary reference, taken under the
+ * future's lock while the future is PENDING (which implies the executor is
+ * alive, since it cannot be freed while it has queued work), so that the
+ * executor outlives its use of ex->mu even if the future finishes and the
+ * executor is freed meanwhile.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "tp_internal.h"
+
+struct tp_executor {
+	pthread_mutex_t mu;
+	pthread_cond_t work;		/* queue not empty, or shutdown */
+	pthread_cond_t space;		/* queue below max_queued, or shutdown */
+	pthread_cond_t joined_cv;	/* the workers have been joined */
+	atomic_size_t refs;
+	/* Under mu: */
+	struct tp__link queue;		/* struct tp_future.qlink */
+	size_t nqueued;
+	unsigned nidle;			/* workers waiting on work */
+	unsigned nblocked;		/* submitters waiting on space */
+	int shutdown;
+	int joining;			/* a thread is joining the workers */
+	int joined;
+	/* Constant after create: */
+	size_t max_queued;
+	tp_done_fn *on_done;
+	void *on_done_arg;
+	unsigned nworkers;
+	pthread_t *threads;
+};
+
+void
+tp__executor_ref(struct tp_executor *ex)
+{
+	atomic_fetch_add_explicit(&ex->refs, 1, memory_order_relaxed);
+}
+
+void
+tp__executor_unref(struct tp_executor *ex)
+{
+	if (atomic_fetch_sub_explicit(&ex->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	pthread_cond_destroy(&ex->joined_cv);
+	pthread_cond_destroy(&ex->space);
+	pthread_cond_destroy(&ex->work);
+	pthread_mutex_destroy(&ex->mu);
+	free(ex->threads);
+	free(ex);
+}
+
+/* After a future's own callbacks: the executor-level one, then drop the
+ * reference the executor held while the task was queued or running. */
+void
+tp__executor_done(struct tp_executor *ex, struct tp_future *f)
+{
+	if (ex->on_done != NULL)
+		ex->on_done(f, ex->on_done_arg);
+	tp_future_release(f);
+}
+
+static void
+finish(struct tp_executor *ex, struct tp_future *f, struct tp__cblist *cbs)
+{
+	tp__future_run_callbacks(f, cbs);
+	tp__executor_done(ex, f);
+}
+
+/*
+ * Cancel PENDING future f of ex (called by tp_future_cancel, holding a
+ * reference to ex).  Returns 0, or EAGAIN when f is no longer pending and
+ * the caller must look at its state again.
+ */
+int
+tp__executor_cancel(struct tp_executor *ex, struct tp_future *f)
+{
+	struct tp__cblist cbs;
+
+	pthread_mutex_lock(&ex->mu);
+	pthread_mutex_lock(&f->mu);
+	if (f->state != TP_PENDING) {
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_unlock(&ex->mu);
+		return EAGAIN;
+	}
+	tp__list_remove(&f->qlink);
+	ex->nqueued--;
+	if (ex->nblocked > 0)
+		pthread_cond_signal(&ex->space);
+	tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
+	pthread_mutex_unlock(&f->mu);
+	pthread_mutex_unlock(&ex->mu);
+	finish(ex, f, &cbs);
+	return 0;
+}
+
+static void
+run(struct tp_executor *ex, struct tp_future *f)
+{
+	struct tp__cblist cbs;
+	void *result = NULL;
+	int status;
+
+	status = f->fn(f, f->arg, &result);
+	pthread_mutex_lock(&f->mu);
+	tp__future_settle_locked(f, f->cancel_requested ? TP_CANCELLED : TP_DONE,
+	    status, result, &cbs);
+	pthread_mutex_unlock(&f->mu);
+	finish(ex, f, &cbs);
+}
+
+static void *
+worker(void *arg)
+{
+	struct tp_executor *ex = arg;
+	struct tp_future *f;
+
+	pthread_mutex_lock(&ex->mu);
+	for (;;) {
+		while (tp__list_empty(&ex->queue) && !ex->shutdown) {
+			ex->nidle++;
+			pthread_cond_wait(&ex->work, &ex->mu);
+			ex->nidle--;
+		}
+		if (tp__list_empty(&ex->queue))
+			break;	/* shut down and drained */
+		f = tp__container(tp__list_pop_front(&ex->queue),
+		    struct tp_future, qlink);
+		ex->nqueued--;
+		if (ex->nblocked > 0)
+			pthread_cond_signal(&ex->space);
+		/* Still under ex->mu, so a canceller sees PENDING only while
+		 * f is in the queue. */
+		pthread_mutex_lock(&f->mu);
+		f->state = TP_RUNNING;
+		f->ex = NULL;
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_unlock(&ex->mu);
+		run(ex, f);
+		pthread_mutex_lock(&ex->mu);
+	}
+	pthread_mutex_unlock(&ex->mu);
+	return NULL;
+}
+
+int
+tp_executor_create(struct tp_executor **exp, unsigned nworkers,
+    const struct tp_executor_opts *opts)
+{
+	static const struct tp_executor_opts defaults = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+	pthread_attr_t attr;
+	sigset_t all, old;
+	unsigned i;
+	int e;
+
+	if (opts == NULL)
+		opts = &defaults;
+	if (nworkers == 0 ||
+	    (opts->stack_size != 0 && opts->stack_size < PTHREAD_STACK_MIN))
+		return EINVAL;
+	if ((ex = calloc(1, sizeof(*ex))) == NULL)
+		return ENOMEM;
+	if ((ex->threads = calloc(nworkers, sizeof(*ex->threads))) == NULL) {
+		e = ENOMEM;
+		goto fail_ex;
+	}
+	if ((e = pthread_mutex_init(&ex->mu, NULL)) != 0)
+		goto fail_threads;
+	if ((e = tp__cond_init(&ex->work)) != 0)
+		goto fail_mu;
+	if ((e = tp__cond_init(&ex->space)) != 0)
+		goto fail_work;
+	if ((e = tp__cond_init(&ex->joined_cv)) != 0)
+		goto fail_space;
+	if ((e = pthread_attr_init(&attr)) != 0)
+		goto fail_joined;
+	if (opts->stack_size != 0 &&
+	    (e = pthread_attr_setstacksize(&attr, opts->stack_size)) != 0)
+		goto fail_attr;
+	atomic_init(&ex->refs, 1);
+	tp__list_init(&ex->queue);
+	ex->max_queued = opts->max_queued;
+	ex->on_done = opts->on_done;
+	ex->on_done_arg = opts->on_done_arg;
+
+	/* Workers inherit this mask: signals belong to the program. */
+	sigfillset(&all);
+	if ((e = pthread_sigmask(SIG_SETMASK, &all, &old)) != 0)
+		goto fail_attr;
+	for (i = 0; i < nworkers; i++)
+		if ((e = pthread_create(&ex->threads[i], &attr, worker, ex)) != 0)
+			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	ex->nworkers = i;
+	pthread_attr_destroy(&attr);
+	if (e != 0) {
+		/* Undo: stop and join the workers already started. */
+		tp_executor_free(ex);
+		return e;
+	}
+	*exp = ex;
+	return 0;
+
+fail_attr:
+	pthread_attr_destroy(&attr);
+fail_joined:
+	pthread_cond_destroy(&ex->joined_cv);
+fail_space:
+	pthread_cond_destroy(&ex->space);
+fail_work:
+	pthread_cond_destroy(&ex->work);
+fail_mu:
+	pthread_mutex_destroy(&ex->mu);
+fail_threads:
+	free(ex->threads);
+fail_ex:
+	free(ex);
+	return e;
+}
+
+int
+tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
+    struct tp_future **fp)
+{
+	struct tp_future *f;
+	int e;
+
+	if ((e = tp__future_create(&f, fn, arg, ex, fp != NULL ? 2 : 1)) != 0)
+		return e;
+	pthread_mutex_lock(&ex->mu);
+	while (ex->max_queued != 0 && ex->nqueued >= ex->max_queued &&
+	    !ex->shutdown) {
+		ex->nblocked++;
+		pthread_cond_wait(&ex->space, &ex->mu);
+		ex->nblocked--;
+	}
+	if (ex->shutdown) {
+		pthread_mutex_unlock(&ex->mu);
+		tp__future_destroy(f);
+		return ESHUTDOWN;
+	}
+	tp__list_push_back(&ex->queue, &f->qlink);
+	ex->nqueued++;
+	if (ex->nidle > 0)
+		pthread_cond_signal(&ex->work);
+	pthread_mutex_unlock(&ex->mu);
+	if (fp != NULL)
+		*fp = f;
+	return 0;
+}
+
+unsigned
+tp__executor_nworkers(const struct tp_executor *ex)
+{
+	return ex->nworkers;
+}
+
+static int
+is_worker(const struct tp_executor *ex)
+{
+	pthread_t self = pthread_self();
+	unsigned i;
+
+	for (i = 0; i < ex->nworkers; i++)
+		if (pthread_equal(self, ex->threads[i]))
+			return 1;
+	return 0;
+}
+
+/* Cancel every queued future; called with ex->mu held, which it drops
+ * while running the callbacks and takes again. */
+static void
+cancel_queued(struct tp_executor *ex)
+{
+	struct tp__link *l;
+	struct tp_future *f;
+	struct tp__cblist cbs;
+
+	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
+		f = tp__container(l, struct tp_future, qlink);
+		ex->nqueued--;
+		pthread_mutex_lock(&f->mu);
+		tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_unlock(&ex->mu);
+		finish(ex, f, &cbs);
+		pthread_mutex_lock(&ex->mu);
+	}
+}
+
+int
+tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&ex->mu);
+	ex->shutdown = 1;
+	pthread_cond_broadcast(&ex->work);
+	pthread_cond_broadcast(&ex->space);
+	if (cancel_pending)
+		cancel_queued(ex);
+	if (!wait) {
+		pthread_mutex_unlock(&ex->mu);
+		return 0;
+	}
+	if (is_worker(ex)) {
+		pthread_mutex_unlock(&ex->mu);
+		return EDEADLK;
+	}
+	if (ex->joining) {
+		while (!ex->joined)
+			pthread_cond_wait(&ex->joined_cv, &ex->mu);
+		pthread_mutex_unlock(&ex->mu);
+		return 0;
+	}
+	ex->joining = 1;
+	pthread_mutex_unlock(&ex->mu);
+
+	/* The workers drain the queue before they exit. */
+	for (i = 0; i < ex->nworkers; i++)
+		pthread_join(ex->threads[i], NULL);
+
+	pthread_mutex_lock(&ex->mu);
+	ex->joined = 1;
+	pthread_cond_broadcast(&ex->joined_cv);
+	pthread_mutex_unlock(&ex->mu);
+	return 0;
+}
+
+void
+tp_executor_free(struct tp_executor *ex)
+{
+	if (ex == NULL)
+		return;
+	tp_executor_shutdown(ex, 1, 0);
+	tp__executor_unref(ex);
+}
