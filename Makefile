@@ -45,7 +45,7 @@ ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
 CLI_OBJ = src/tpmap/main.o
-HELPERS = tests/helpers/showargs
+HELPERS = tests/helpers/tp-driver tests/helpers/showargs
 BENCH = bench/tp-bench
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)

@@ -130,14 +130,18 @@ void
 tp_map_free(struct tp_map *m)
 {
 	struct tp_future *f;
+	size_t i;
 
 	if (m == NULL)
 		return;
+	/* Cancel them all before waiting for any: a pending future behind
+	 * a long-running one must not get its chance to start meanwhile. */
+	for (i = 0; i < m->count; i++)
+		(void)tp_future_cancel(m->ring[(m->head + i) % m->window]);
 	for (; m->count > 0; m->count--) {
 		f = m->ring[m->head];
 		m->head = (m->head + 1) % m->window;
-		/* EBUSY for a running task: it runs to its end. */
-		(void)tp_future_cancel(f);
+		/* EBUSY above for a running task: it runs to its end. */
 		tp_future_wait(f, TP_FOREVER);
 		if (m->drop != NULL)
 			m->drop(m->ctx, tp_future_arg(f), f);

@@ -1,0 +1,3889 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tp-driver: runs one named libtp scenario ("tp-driver SCENARIO", or
+ * "tp-driver list") and prints what it saw, for tests/80-lib.bats.  The
+ * output is exact: the order of events is forced with gates (a counter
+ * behind a mutex and a condition variable that a task waits on until
+ * another thread opens it) and with libtp's own waiting, never with sleeps.
+ * The few timed waits either expect ETIMEDOUT from a future held back by a
+ * gate, or check that something has not happened yet while a gate holds
+ * it back; neither outcome depends on the machine's speed.  Any unexpected
+ * return value makes the driver exit 1 with a message on stderr; a hang is
+ * cut short by alarm(2) (TP_DRIVER_ALARM seconds, default 120, 0 for none).
+ * It does not measure speed: that is bench/'s job.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tp.h"
+
+#define MS ((int64_t)1000000)
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+#define CHECK(want, expr) check((want), (expr), #expr, __LINE__)
+
+/*
+ * How long a thread waits to see that something has NOT happened (a
+ * blocked tp_submit, a shutdown that must wait for a gated task).  A
+ * correct library never lets it happen, so the length only affects how
+ * likely a broken one is to be caught.
+ */
+#define GRACE_MS 50
+
+/* A timeout that must expire: the futures it waits for are gated. */
+#define SHORT_NS (20 * MS)
+
+#define MAXITEMS 64
+
+/*
+ * A counter that threads wait on until it reaches a value.  A gate is an
+ * event waited for with n = 1 and opened with ev_post.
+ */
+struct event {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int n;
+};
+
+/* A task's instructions and what it saw; the arg of task_job. */
+struct job {
+	int id;
+	const char *name;
+	int status;		/* the task returns it */
+	void *result;		/* the task stores it through *result */
+	const char *say;	/* noted just before returning, if set */
+	struct event *started;	/* posted as the task starts, if set */
+	struct event *gate;	/* the task waits until it opens, if set */
+	int keep_self;		/* retain self into self */
+	struct tp_future *self;
+	atomic_int runs;
+	pthread_t thread;	/* the worker that ran it */
+	enum tp_state seen;	/* its own state, seen from inside the task */
+	int has_own;		/* cb_own is registered on its future */
+	atomic_int own_calls;
+	pthread_t own_thread;
+	char trace[128];	/* callbacks' trace, under the notes lock */
+};
+
+/* A done callback's record; the arg of cb_record. */
+struct cbrec {
+	const char *name;	/* noted with the state, if set */
+	struct event *ev;	/* posted after each call, if set */
+	atomic_int calls;
+	pthread_t thread;
+	enum tp_state state;
+};
+
+/* A producer over an array of jobs; the ctx of produce and drop_record. */
+struct producer {
+	struct job *jobs;
+	int n;
+	int next;		/* index of the next item to produce */
+	int fail;		/* returned at the end instead of ENOENT */
+	int consumed;		/* kept by the consumer */
+	int max_ahead;		/* greatest next - consumed */
+	int open_behind;	/* producing item j opens jobs[j+1-it].gate */
+	int open_at_end;	/* the end of the input opens every gate */
+	int drops;
+	int dropped[MAXITEMS];
+	int drop_state[MAXITEMS];	/* -1: drop had no future */
+};
+
+struct scenario {
+	const char *name;
+	void (*fn)(void);
+};
+
+static const char *scenario_name = "tp-driver";
+static pthread_t main_thread;
+
+/* Notes: lines that threads add in the order things happened. */
+static struct {
+	pthread_mutex_t mu;
+	char buf[8192];
+	size_t len;
+} notes = { PTHREAD_MUTEX_INITIALIZER, "", 0 };
+
+static const char *
+errname(int e)
+{
+	switch (e) {
+	case 0:
+		return "0";
+	case EAGAIN:
+		return "EAGAIN";
+	case EBUSY:
+		return "EBUSY";
+	case ECANCELED:
+		return "ECANCELED";
+	case EDEADLK:
+		return "EDEADLK";
+	case EINVAL:
+		return "EINVAL";
+	case EIO:
+		return "EIO";
+	case ENOENT:
+		return "ENOENT";
+	case ENOMEM:
+		return "ENOMEM";
+	case ESHUTDOWN:
+		return "ESHUTDOWN";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	default:
+		return "another value";
+	}
+}
+
+static const char *
+statename(enum tp_state s)
+{
+	switch (s) {
+	case TP_PENDING:
+		return "PENDING";
+	case TP_RUNNING:
+		return "RUNNING";
+	case TP_DONE:
+		return "DONE";
+	case TP_CANCELLED:
+		return "CANCELLED";
+	default:
+		return "a bad state";
+	}
+}
+
+/*
+ * Report a failure and leave at once, from any thread: _exit skips the
+ * leak checkers, which would only add noise to the message.
+ */
+static _Noreturn void
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "tp-driver: %s: ", scenario_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	_exit(1);
+}
+
+static void
+check(int want, int got, const char *expr, int line)
+{
+	if (got != want)
+		die("line %d: %s: got %s (%d), want %s (%d)", line, expr,
+		    errname(got), got, errname(want), want);
+}
+
+static void
+on_alarm(int sig)
+{
+	static const char msg[] = "tp-driver: timed out (TP_DRIVER_ALARM)\n";
+
+	(void)sig;
+	(void)!write(2, msg, sizeof(msg) - 1);
+	_exit(3);
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(n, size)) == NULL)
+		die("out of memory");
+	return p;
+}
+
+static void
+note(const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	CHECK(0, pthread_mutex_lock(&notes.mu));
+	va_start(ap, fmt);
+	len = vsnprintf(notes.buf + notes.len, sizeof(notes.buf) - notes.len,
+	    fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len + 2 > sizeof(notes.buf) - notes.len)
+		die("notes overflow");
+	notes.len += (size_t)len;
+	notes.buf[notes.len++] = '\n';
+	notes.buf[notes.len] = '\0';
+	CHECK(0, pthread_mutex_unlock(&notes.mu));
+}
+
+static void
+notes_print(void)
+{
+	CHECK(0, pthread_mutex_lock(&notes.mu));
+	fputs(notes.buf, stdout);
+	CHECK(0, pthread_mutex_unlock(&notes.mu));
+}
+
+/* Append to a job's trace, ", "-separated, under the notes lock. */
+static void
+trace(struct job *j, const char *fmt, ...)
+{
+	va_list ap;
+	size_t len;
+	int n;
+
+	CHECK(0, pthread_mutex_lock(&notes.mu));
+	len = strlen(j->trace);
+	if (len > 0 && len + 2 < sizeof(j->trace)) {
+		memcpy(j->trace + len, ", ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(j->trace + len, sizeof(j->trace) - len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(j->trace) - len)
+		die("trace overflow");
+	CHECK(0, pthread_mutex_unlock(&notes.mu));
+}
+
+static struct timespec
+deadline_ms(long ms)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+		die("clock_gettime failed");
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+static void
+ev_init(struct event *ev)
+{
+	pthread_condattr_t ca;
+
+	CHECK(0, pthread_mutex_init(&ev->mu, NULL));
+	CHECK(0, pthread_condattr_init(&ca));
+	CHECK(0, pthread_condattr_setclock(&ca, CLOCK_MONOTONIC));
+	CHECK(0, pthread_cond_init(&ev->cv, &ca));
+	CHECK(0, pthread_condattr_destroy(&ca));
+	ev->n = 0;
+}
+
+static void
+ev_destroy(struct event *ev)
+{
+	CHECK(0, pthread_cond_destroy(&ev->cv));
+	CHECK(0, pthread_mutex_destroy(&ev->mu));
+}
+
+static void
+ev_post(struct event *ev)
+{
+	CHECK(0, pthread_mutex_lock(&ev->mu));
+	ev->n++;
+	CHECK(0, pthread_cond_broadcast(&ev->cv));
+	CHECK(0, pthread_mutex_unlock(&ev->mu));
+}
+
+static void
+ev_wait(struct event *ev, int n)
+{
+	CHECK(0, pthread_mutex_lock(&ev->mu));
+	while (ev->n < n)
+		CHECK(0, pthread_cond_wait(&ev->cv, &ev->mu));
+	CHECK(0, pthread_mutex_unlock(&ev->mu));
+}
+
+/* Wait until ev reaches n or ms have passed: 0 or ETIMEDOUT. */
+static int
+ev_wait_ms(struct event *ev, int n, long ms)
+{
+	struct timespec ts;
+	int rc;
+
+	ts = deadline_ms(ms);
+	rc = 0;
+	CHECK(0, pthread_mutex_lock(&ev->mu));
+	while (ev->n < n && rc == 0) {
+		rc = pthread_cond_timedwait(&ev->cv, &ev->mu, &ts);
+		if (rc != 0 && rc != ETIMEDOUT)
+			die("pthread_cond_timedwait: %d", rc);
+	}
+	if (ev->n >= n)
+		rc = 0;
+	CHECK(0, pthread_mutex_unlock(&ev->mu));
+	return rc;
+}
+
+static int
+ev_get(struct event *ev)
+{
+	int n;
+
+	CHECK(0, pthread_mutex_lock(&ev->mu));
+	n = ev->n;
+	CHECK(0, pthread_mutex_unlock(&ev->mu));
+	return n;
+}
+
+static pthread_t
+spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	CHECK(0, pthread_create(&t, NULL, fn, arg));
+	return t;
+}
+
+static void
+join(pthread_t t)
+{
+	CHECK(0, pthread_join(t, NULL));
+}
+
+static void
+barrier_wait(pthread_barrier_t *b)
+{
+	int rc;
+
+	rc = pthread_barrier_wait(b);
+	if (rc != 0 && rc != PTHREAD_BARRIER_SERIAL_THREAD)
+		die("pthread_barrier_wait: %d", rc);
+}
+
+static const char *
+yesno(int b)
+{
+	return b ? "yes" : "no";
+}
+
+static struct tp_executor *
+executor(unsigned nworkers, size_t max_queued, tp_done_fn *on_done,
+    void *on_done_arg)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+
+	opts.max_queued = max_queued;
+	opts.on_done = on_done;
+	opts.on_done_arg = on_done_arg;
+	CHECK(0, tp_executor_create(&ex, nworkers, &opts));
+	return ex;
+}
+
+static void
+job_init(struct job *j, int id, const char *name)
+{
+	memset(j, 0, sizeof(*j));
+	j->id = id;
+	j->name = name;
+	atomic_init(&j->runs, 0);
+	atomic_init(&j->own_calls, 0);
+}
+
+static int
+task_job(struct tp_future *self, void *arg, void **result)
+{
+	struct job *j = arg;
+
+	atomic_fetch_add(&j->runs, 1);
+	j->thread = pthread_self();
+	j->seen = tp_future_state(self);
+	if (j->keep_self) {
+		tp_future_retain(self);
+		j->self = self;
+	}
+	if (j->started != NULL)
+		ev_post(j->started);
+	if (j->gate != NULL)
+		ev_wait(j->gate, 1);
+	if (j->say != NULL)
+		note("%s", j->say);
+	*result = j->result;
+	return j->status;
+}
+
+/* A task that leaves *result alone. */
+static int
+task_noresult(struct tp_future *self, void *arg, void **result)
+{
+	(void)self;
+	(void)arg;
+	(void)result;
+	return 0;
+}
+
+/* A task that counts its runs in the atomic_int it is given. */
+static int
+task_count(struct tp_future *self, void *arg, void **result)
+{
+	(void)self;
+	(void)result;
+	atomic_fetch_add((atomic_int *)arg, 1);
+	return 0;
+}
+
+static struct tp_future *
+submit(struct tp_executor *ex, struct job *j)
+{
+	struct tp_future *f;
+
+	CHECK(0, tp_submit(ex, task_job, j, &f));
+	return f;
+}
+
+static int
+fid(struct tp_future *f)
+{
+	return ((struct job *)tp_future_arg(f))->id;
+}
+
+static void
+cbrec_init(struct cbrec *c, const char *name, struct event *ev)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->ev = ev;
+	atomic_init(&c->calls, 0);
+}
+
+static void
+cb_record(struct tp_future *f, void *arg)
+{
+	struct cbrec *c = arg;
+
+	c->thread = pthread_self();
+	c->state = tp_future_state(f);
+	if (c->name != NULL)
+		note("%s %s", c->name, statename(c->state));
+	atomic_fetch_add(&c->calls, 1);
+	if (c->ev != NULL)
+		ev_post(c->ev);
+}
+
+static void
+cb_count(struct tp_future *f, void *arg)
+{
+	(void)f;
+	atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static void
+sort_ints(int *v, size_t n)
+{
+	size_t i, k;
+	int x;
+
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (k = i; k > 0 && v[k - 1] > x; k--)
+			v[k] = v[k - 1];
+		v[k] = x;
+	}
+}
+
+/* Print "label: ids..." for futures of jobs, sorted; "-" for none. */
+static void
+print_ids(const char *label, struct tp_future **fs, size_t n)
+{
+	int ids[MAXITEMS];
+	size_t i;
+
+	if (n > MAXITEMS)
+		die("print_ids: too many futures");
+	for (i = 0; i < n; i++)
+		ids[i] = fid(fs[i]);
+	sort_ints(ids, n);
+	printf("%s:", label);
+	for (i = 0; i < n; i++)
+		printf(" %d", ids[i]);
+	printf("%s\n", n == 0 ? " -" : "");
+}
+
+static void
+release_all(struct tp_future **fs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		tp_future_release(fs[i]);
+}
+
+/*
+ * A thread that opens gates: after first (if set) has been posted, it
+ * opens each of gates but the last, then checks that returned is not
+ * posted for GRACE_MS (that the main thread is still held back), then
+ * opens the last gate.
+ */
+struct opener {
+	struct event *first;
+	struct event *gates[4];
+	int ngates;
+	struct event *returned;
+	int premature;
+};
+
+static void *
+th_opener(void *arg)
+{
+	struct opener *o = arg;
+	int i;
+
+	if (o->first != NULL)
+		ev_wait(o->first, 1);
+	for (i = 0; i < o->ngates; i++) {
+		if (i == o->ngates - 1 && o->returned != NULL)
+			o->premature = ev_wait_ms(o->returned, 1, GRACE_MS) == 0;
+		ev_post(o->gates[i]);
+	}
+	return NULL;
+}
+
+static void
+opener_init(struct opener *o, struct event *returned)
+{
+	memset(o, 0, sizeof(*o));
+	o->returned = returned;
+}
+
+/*
+ * A thread that opens gate once ev has reached n.  With limit_ms, it gives
+ * up waiting after that long, notes it in late and opens the gate anyway:
+ * for a wait that a correct library ends at once, so that a broken one
+ * fails the scenario instead of hanging it.
+ */
+struct after {
+	struct event *ev;
+	int n;
+	struct event *gate;
+	long limit_ms;
+	int late;
+};
+
+static void *
+th_after(void *arg)
+{
+	struct after *a = arg;
+
+	if (a->limit_ms > 0)
+		a->late = ev_wait_ms(a->ev, a->n, a->limit_ms) != 0;
+	else
+		ev_wait(a->ev, a->n);
+	ev_post(a->gate);
+	return NULL;
+}
+
+static void
+after_init(struct after *a, struct event *ev, int n, struct event *gate)
+{
+	memset(a, 0, sizeof(*a));
+	a->ev = ev;
+	a->n = n;
+	a->gate = gate;
+}
+
+/* ---- executor ---------------------------------------------------------- */
+
+struct meet {
+	struct event arrived;
+	int n;
+};
+
+/* Arrive, then wait for n tasks to have arrived: needs n workers at once. */
+static int
+task_meet(struct tp_future *self, void *arg, void **result)
+{
+	struct meet *m = arg;
+
+	(void)self;
+	(void)result;
+	ev_post(&m->arrived);
+	ev_wait(&m->arrived, m->n);
+	return 0;
+}
+
+static void
+sc_create_free(void)
+{
+	static const unsigned counts[] = { 1, 2, 3, 8 };
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+	struct meet m;
+	size_t i;
+	unsigned k;
+
+	for (i = 0; i < NELEM(counts); i++) {
+		ev_init(&m.arrived);
+		m.n = (int)counts[i];
+		CHECK(0, tp_executor_create(&ex, counts[i],
+		    i % 2 == 0 ? NULL : &opts));
+		for (k = 0; k < counts[i]; k++)
+			CHECK(0, tp_submit(ex, task_meet, &m, NULL));
+		tp_executor_free(ex);
+		printf("workers=%u together=%d\n", counts[i],
+		    ev_get(&m.arrived));
+		ev_destroy(&m.arrived);
+	}
+}
+
+static void
+sc_create_zero(void)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+
+	printf("nworkers=0: %s\n", errname(tp_executor_create(&ex, 0, NULL)));
+	printf("nworkers=0 with opts: %s\n",
+	    errname(tp_executor_create(&ex, 0, &opts)));
+}
+
+static void
+sc_create_small_stack(void)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+
+	opts.stack_size = 1;
+	printf("stack_size=1: %s\n", errname(tp_executor_create(&ex, 2,
+	    &opts)));
+}
+
+static void
+sc_create_stack_size(void)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+	int st;
+
+	opts.stack_size = (size_t)1 << 20;
+	CHECK(0, tp_executor_create(&ex, 2, &opts));
+	printf("stack_size=%zu: 0\n", opts.stack_size);
+	job_init(&j, 0, NULL);
+	j.status = 3;
+	f = submit(ex, &j);
+	CHECK(0, tp_future_result(f, TP_FOREVER, NULL, &st));
+	printf("task status: %d\n", st);
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+static void
+sc_submit_result(void)
+{
+	static char value[] = "value";
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+	void *res;
+	int rc, st;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	j.result = value;
+	f = submit(ex, &j);
+	res = NULL;
+	st = -1;
+	rc = tp_future_result(f, TP_FOREVER, &res, &st);
+	printf("result: %s\n", errname(rc));
+	printf("result pointer: %s\n", res == value ? "the task's" : "wrong");
+	printf("status: %d\n", st);
+	printf("arg: %s\n", tp_future_arg(f) == &j ? "the submitted one" :
+	    "wrong");
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+static void
+sc_result_status(void)
+{
+	static char partial[] = "partial";
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+	void *res;
+	int rc, st;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	j.status = 42;
+	j.result = partial;
+	f = submit(ex, &j);
+	rc = tp_future_result(f, TP_FOREVER, &res, &st);
+	printf("result: %s\n", errname(rc));
+	printf("status: %d\n", st);
+	printf("result pointer: %s\n", res == partial ? "the task's" : "wrong");
+	printf("state: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+static void
+sc_result_null(void)
+{
+	static char sentinel;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	void *res;
+	int st;
+
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_noresult, NULL, &f));
+	res = &sentinel;
+	st = -1;
+	CHECK(0, tp_future_result(f, TP_FOREVER, &res, &st));
+	printf("untouched result: %s\n", res == NULL ? "NULL" : "not NULL");
+	printf("status: %d\n", st);
+	printf("without outputs: %s\n",
+	    errname(tp_future_result(f, TP_FOREVER, NULL, NULL)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+static void
+sc_submit_no_future(void)
+{
+	struct tp_executor *ex;
+	struct job j;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	CHECK(0, tp_submit(ex, task_job, &j, NULL));
+	tp_executor_free(ex);
+	printf("runs: %d\n", atomic_load(&j.runs));
+}
+
+static void
+sc_submit_after_shutdown(void)
+{
+	static char sentinel;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	CHECK(0, tp_executor_shutdown(ex, 0, 0));
+	f = (struct tp_future *)(void *)&sentinel;
+	printf("submit: %s\n", errname(tp_submit(ex, task_job, &j, &f)));
+	printf("future untouched: %s\n",
+	    yesno(f == (struct tp_future *)(void *)&sentinel));
+	printf("submit without future: %s\n",
+	    errname(tp_submit(ex, task_job, &j, NULL)));
+	tp_executor_free(ex);
+	printf("runs: %d\n", atomic_load(&j.runs));
+}
+
+static void
+sc_shutdown_twice(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	f = submit(ex, &j);
+	printf("first: %s\n", errname(tp_executor_shutdown(ex, 1, 0)));
+	printf("again: %s\n", errname(tp_executor_shutdown(ex, 1, 0)));
+	printf("again, cancelling: %s\n",
+	    errname(tp_executor_shutdown(ex, 0, 1)));
+	printf("task: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+/* A thread that submits job to ex, noting when tp_submit returns. */
+struct submitter {
+	struct tp_executor *ex;
+	struct job *job;
+	struct tp_future *f;
+	int rc;
+	struct event entered;
+	struct event returned;
+};
+
+static void *
+th_submit(void *arg)
+{
+	struct submitter *s = arg;
+
+	ev_post(&s->entered);
+	s->rc = tp_submit(s->ex, task_job, s->job, &s->f);
+	note("submit of C returns");
+	ev_post(&s->returned);
+	return NULL;
+}
+
+/*
+ * The common start of the bounded-queue scenarios: one worker held in A
+ * by gate, B queued (the queue, max_queued 1, is full), and a thread
+ * blocked in tp_submit of C.
+ */
+static struct tp_executor *
+fill_queue(struct job *a, struct job *b, struct job *c, struct event *started,
+    struct event *gate, struct tp_future **fa, struct tp_future **fb,
+    struct submitter *s)
+{
+	struct tp_executor *ex;
+
+	ex = executor(1, 1, NULL, NULL);
+	job_init(a, 0, "A");
+	job_init(b, 1, "B");
+	job_init(c, 2, "C");
+	a->started = started;
+	a->gate = gate;
+	a->say = "A returns";
+	*fa = submit(ex, a);
+	ev_wait(started, 1);
+	*fb = submit(ex, b);
+	printf("A: %s\n", statename(tp_future_state(*fa)));
+	printf("B: %s\n", statename(tp_future_state(*fb)));
+	memset(s, 0, sizeof(*s));
+	s->ex = ex;
+	s->job = c;
+	s->f = NULL;
+	ev_init(&s->entered);
+	ev_init(&s->returned);
+	return ex;
+}
+
+static void
+sc_queue_bounded(void)
+{
+	struct event started, gate;
+	struct submitter s;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct job a, b, c;
+	pthread_t t;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = fill_queue(&a, &b, &c, &started, &gate, &fa, &fb, &s);
+	t = spawn(th_submit, &s);
+	ev_wait(&s.entered, 1);
+	if (ev_wait_ms(&s.returned, 1, GRACE_MS) == 0)
+		die("tp_submit returned while the queue was full");
+	printf("submitter blocked\n");
+	ev_post(&gate);
+	join(t);
+	CHECK(0, s.rc);
+	CHECK(0, tp_future_result(fa, TP_FOREVER, NULL, NULL));
+	CHECK(0, tp_future_result(fb, TP_FOREVER, NULL, NULL));
+	CHECK(0, tp_future_result(s.f, TP_FOREVER, NULL, NULL));
+	notes_print();
+	printf("C: %s\n", statename(tp_future_state(s.f)));
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_future_release(s.f);
+	tp_executor_free(ex);
+	ev_destroy(&s.entered);
+	ev_destroy(&s.returned);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_queue_shutdown(void)
+{
+	struct event started, gate;
+	struct submitter s;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct job a, b, c;
+	pthread_t t;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = fill_queue(&a, &b, &c, &started, &gate, &fa, &fb, &s);
+	t = spawn(th_submit, &s);
+	ev_wait(&s.entered, 1);
+	if (ev_wait_ms(&s.returned, 1, GRACE_MS) == 0)
+		die("tp_submit returned while the queue was full");
+	printf("submitter blocked\n");
+	CHECK(0, tp_executor_shutdown(ex, 0, 0));
+	join(t);
+	printf("submit of C: %s\n", errname(s.rc));
+	printf("future untouched: %s\n", yesno(s.f == NULL));
+	ev_post(&gate);
+	tp_executor_free(ex);
+	printf("A: %s\n", statename(tp_future_state(fa)));
+	printf("B: %s\n", statename(tp_future_state(fb)));
+	printf("C runs: %d\n", atomic_load(&c.runs));
+	tp_future_release(fa);
+	tp_future_release(fb);
+	ev_destroy(&s.entered);
+	ev_destroy(&s.returned);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_states(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb, *fc;
+	struct job a, b, c;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	job_init(&b, 1, "B");
+	job_init(&c, 2, "C");
+	a.started = &started;
+	a.gate = &gate;
+	fa = submit(ex, &a);
+	ev_wait(&started, 1);
+	fb = submit(ex, &b);
+	fc = submit(ex, &c);
+	printf("A: %s\n", statename(tp_future_state(fa)));
+	printf("B: %s\n", statename(tp_future_state(fb)));
+	CHECK(0, tp_future_cancel(fc));
+	printf("C: %s\n", statename(tp_future_state(fc)));
+	ev_post(&gate);
+	CHECK(0, tp_future_wait(fa, TP_FOREVER));
+	CHECK(0, tp_future_wait(fb, TP_FOREVER));
+	printf("A: %s\n", statename(tp_future_state(fa)));
+	printf("B: %s\n", statename(tp_future_state(fb)));
+	printf("A, from inside its task: %s\n", statename(a.seen));
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_future_release(fc);
+	tp_executor_free(ex);
+	printf("C runs: %d\n", atomic_load(&c.runs));
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_result_timeout(void)
+{
+	static char sentinel;
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job a;
+	void *res;
+	int rc, st;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	a.started = &started;
+	a.gate = &gate;
+	a.status = 5;
+	f = submit(ex, &a);
+	ev_wait(&started, 1);
+	res = &sentinel;
+	st = -1;
+	rc = tp_future_result(f, SHORT_NS, &res, &st);
+	printf("result, 20ms: %s\n", errname(rc));
+	printf("outputs untouched: %s\n", yesno(res == &sentinel && st == -1));
+	printf("result, 0: %s\n", errname(tp_future_result(f, 0, &res, &st)));
+	printf("wait, 0: %s\n", errname(tp_future_wait(f, 0)));
+	printf("wait, 10ms: %s\n", errname(tp_future_wait(f, 10 * MS)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	ev_post(&gate);
+	rc = tp_future_result(f, TP_FOREVER, &res, &st);
+	printf("result, forever: %s, status %d\n", errname(rc), st);
+	printf("wait, 0: %s\n", errname(tp_future_wait(f, 0)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+/* One worker held in A by gate; B queued behind it, then cancelled. */
+static struct tp_executor *
+cancel_queued(struct job *a, struct job *b, struct event *started,
+    struct event *gate, struct tp_future **fa, struct tp_future **fb)
+{
+	struct tp_executor *ex;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(a, 0, "A");
+	job_init(b, 1, "B");
+	a->started = started;
+	a->gate = gate;
+	*fa = submit(ex, a);
+	ev_wait(started, 1);
+	*fb = submit(ex, b);
+	return ex;
+}
+
+static void
+sc_result_cancelled(void)
+{
+	static char sentinel;
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct job a, b;
+	void *res;
+	int rc, st;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = cancel_queued(&a, &b, &started, &gate, &fa, &fb);
+	CHECK(0, tp_future_cancel(fb));
+	res = &sentinel;
+	st = -1;
+	rc = tp_future_result(fb, TP_FOREVER, &res, &st);
+	printf("result: %s\n", errname(rc));
+	printf("result pointer: %s\n", res == NULL ? "NULL" : "not NULL");
+	printf("status: %s\n", errname(st));
+	printf("result, 0: %s\n", errname(tp_future_result(fb, 0, NULL,
+	    NULL)));
+	printf("wait, 0: %s\n", errname(tp_future_wait(fb, 0)));
+	ev_post(&gate);
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_cancel_pending(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct cbrec cb1, cb2;
+	struct job a, b;
+	int calls1, calls2;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = cancel_queued(&a, &b, &started, &gate, &fa, &fb);
+	cbrec_init(&cb1, "cb1", NULL);
+	cbrec_init(&cb2, "cb2", NULL);
+	CHECK(0, tp_future_on_done(fb, cb_record, &cb1));
+	CHECK(0, tp_future_on_done(fb, cb_record, &cb2));
+	printf("cancel: %s\n", errname(tp_future_cancel(fb)));
+	calls1 = atomic_load(&cb1.calls);
+	calls2 = atomic_load(&cb2.calls);
+	printf("callbacks run before cancel returned: %d %d\n", calls1,
+	    calls2);
+	if (calls1 != 1 || calls2 != 1)
+		die("callbacks did not run within tp_future_cancel");
+	printf("on the cancelling thread: %s\n",
+	    yesno(pthread_equal(cb1.thread, main_thread) &&
+	    pthread_equal(cb2.thread, main_thread)));
+	notes_print();
+	printf("state: %s\n", statename(tp_future_state(fb)));
+	printf("cancel again: %s\n", errname(tp_future_cancel(fb)));
+	ev_post(&gate);
+	tp_executor_free(ex);
+	printf("B runs: %d\n", atomic_load(&b.runs));
+	printf("callback calls: %d %d\n", atomic_load(&cb1.calls),
+	    atomic_load(&cb2.calls));
+	tp_future_release(fa);
+	tp_future_release(fb);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_cancel_running(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job a;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	a.started = &started;
+	a.gate = &gate;
+	f = submit(ex, &a);
+	ev_wait(&started, 1);
+	printf("cancel: %s\n", errname(tp_future_cancel(f)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	ev_post(&gate);
+	printf("result: %s\n", errname(tp_future_result(f, TP_FOREVER, NULL,
+	    NULL)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_cancel_done(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job a;
+	int st;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	a.status = 9;
+	f = submit(ex, &a);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("cancel: %s\n", errname(tp_future_cancel(f)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	printf("result: %s\n", errname(tp_future_result(f, 0, NULL, &st)));
+	printf("status: %d\n", st);
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+/* ---- cancel hooks ------------------------------------------------------ */
+
+/* A task with a cancel hook; the arg of task_hooked and hook_fn. */
+struct hooked {
+	struct event started;	/* posted once the hook is set up */
+	struct event gate;	/* the task waits until it opens */
+	struct event hook_in;	/* posted as the hook starts */
+	struct event hook_gate;	/* the hook waits for it, if hook_blocks */
+	struct event removed;	/* posted after remove_after */
+	int hook_opens_gate;
+	int hook_blocks;
+	int remove_before;	/* remove the hook before posting started */
+	int remove_after;	/* remove the hook once gate opens */
+	int reregister;		/* register it again once gate opens */
+	atomic_int hook_calls;
+	pthread_t hook_thread;
+	pthread_t task_thread;
+	int reg_rc;
+	int unreg_rc;
+	int rereg_rc;
+};
+
+static void
+hooked_init(struct hooked *h)
+{
+	memset(h, 0, sizeof(*h));
+	ev_init(&h->started);
+	ev_init(&h->gate);
+	ev_init(&h->hook_in);
+	ev_init(&h->hook_gate);
+	ev_init(&h->removed);
+	atomic_init(&h->hook_calls, 0);
+	h->reg_rc = h->unreg_rc = h->rereg_rc = -1;
+}
+
+static void
+hooked_destroy(struct hooked *h)
+{
+	ev_destroy(&h->started);
+	ev_destroy(&h->gate);
+	ev_destroy(&h->hook_in);
+	ev_destroy(&h->hook_gate);
+	ev_destroy(&h->removed);
+}
+
+static void
+hook_fn(void *arg)
+{
+	struct hooked *h = arg;
+
+	h->hook_thread = pthread_self();
+	atomic_fetch_add(&h->hook_calls, 1);
+	ev_post(&h->hook_in);
+	if (h->hook_blocks) {
+		ev_wait(&h->hook_gate, 1);
+		note("hook returns");
+	}
+	if (h->hook_opens_gate)
+		ev_post(&h->gate);
+}
+
+static int
+task_hooked(struct tp_future *self, void *arg, void **result)
+{
+	struct hooked *h = arg;
+
+	h->task_thread = pthread_self();
+	h->reg_rc = tp_future_set_cancel_hook(self, hook_fn, h);
+	if (h->remove_before)
+		h->unreg_rc = tp_future_set_cancel_hook(self, NULL, NULL);
+	ev_post(&h->started);
+	ev_wait(&h->gate, 1);
+	if (h->remove_after) {
+		h->unreg_rc = tp_future_set_cancel_hook(self, NULL, NULL);
+		note("hook removed");
+		ev_post(&h->removed);
+	}
+	if (h->reregister)
+		h->rereg_rc = tp_future_set_cancel_hook(self, hook_fn, h);
+	*result = h;
+	return 7;
+}
+
+/* A thread that cancels a future. */
+struct canceller {
+	struct tp_future *f;
+	int rc;
+};
+
+static void *
+th_cancel(void *arg)
+{
+	struct canceller *c = arg;
+
+	c->rc = tp_future_cancel(c->f);
+	return NULL;
+}
+
+/*
+ * Cancel a running task through its hook, which opens the task's gate; the
+ * task then tries to register a hook again.  what: 0 prints the cancel's
+ * outcome, 1 the re-registration's.
+ */
+static void
+cancel_hook(int what)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct hooked h;
+	struct event cbev;
+	struct cbrec cb;
+	void *res;
+	int rc, st, calls;
+
+	hooked_init(&h);
+	h.hook_opens_gate = 1;
+	h.reregister = 1;
+	ev_init(&cbev);
+	cbrec_init(&cb, NULL, &cbev);
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_hooked, &h, &f));
+	ev_wait(&h.started, 1);
+	CHECK(0, tp_future_on_done(f, cb_record, &cb));
+	rc = tp_future_cancel(f);
+	calls = atomic_load(&h.hook_calls);
+	if (what == 0) {
+		printf("register: %s\n", errname(h.reg_rc));
+		printf("cancel: %s\n", errname(rc));
+		printf("hook calls when cancel returned: %d\n", calls);
+		printf("hook on the cancelling thread: %s\n",
+		    yesno(calls == 1 && pthread_equal(h.hook_thread,
+		    main_thread)));
+	}
+	res = NULL;
+	st = -1;
+	rc = tp_future_result(f, TP_FOREVER, &res, &st);
+	ev_wait(&cbev, 1);
+	if (what == 0) {
+		printf("result: %s\n", errname(rc));
+		printf("result pointer: %s\n", res == &h ? "the task's" :
+		    "wrong");
+		printf("status: %d\n", st);
+		printf("state: %s\n", statename(tp_future_state(f)));
+		printf("callback: %s\n", statename(cb.state));
+		printf("callback on the worker: %s\n",
+		    yesno(pthread_equal(cb.thread, h.task_thread)));
+	}
+	tp_future_release(f);
+	tp_executor_free(ex);
+	if (what == 1) {
+		printf("register after cancel: %s\n", errname(h.rereg_rc));
+		printf("hook calls: %d\n", atomic_load(&h.hook_calls));
+	}
+	printf("callback calls: %d\n", atomic_load(&cb.calls));
+	ev_destroy(&cbev);
+	hooked_destroy(&h);
+}
+
+static void
+sc_cancel_hook(void)
+{
+	cancel_hook(0);
+}
+
+static void
+sc_hook_after_cancel(void)
+{
+	cancel_hook(1);
+}
+
+static void
+sc_hook_removed(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct hooked h;
+	int st;
+
+	hooked_init(&h);
+	h.remove_before = 1;
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_hooked, &h, &f));
+	ev_wait(&h.started, 1);
+	printf("register: %s\n", errname(h.reg_rc));
+	printf("remove: %s\n", errname(h.unreg_rc));
+	printf("cancel: %s\n", errname(tp_future_cancel(f)));
+	printf("hook calls: %d\n", atomic_load(&h.hook_calls));
+	ev_post(&h.gate);
+	printf("result: %s\n", errname(tp_future_result(f, TP_FOREVER, NULL,
+	    &st)));
+	printf("status: %d\n", st);
+	printf("state: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	hooked_destroy(&h);
+}
+
+/*
+ * A hook that blocks while the task removes it: the removal must wait
+ * until the hook has returned.
+ */
+static void
+sc_hook_remove_waits(void)
+{
+	struct tp_executor *ex;
+	struct canceller c;
+	struct hooked h;
+	pthread_t t;
+	int rc, st;
+
+	hooked_init(&h);
+	h.hook_blocks = 1;
+	h.remove_after = 1;
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_hooked, &h, &c.f));
+	ev_wait(&h.started, 1);
+	t = spawn(th_cancel, &c);
+	ev_wait(&h.hook_in, 1);
+	ev_post(&h.gate);
+	if (ev_wait_ms(&h.removed, 1, GRACE_MS) == 0)
+		die("the hook was removed while it was running");
+	printf("removal waits for the running hook\n");
+	ev_post(&h.hook_gate);
+	join(t);
+	/* Only the future's end makes the task's writes visible here. */
+	rc = tp_future_result(c.f, TP_FOREVER, NULL, &st);
+	printf("cancel: %s\n", errname(c.rc));
+	printf("remove: %s\n", errname(h.unreg_rc));
+	printf("result: %s\n", errname(rc));
+	printf("status: %d\n", st);
+	notes_print();
+	printf("hook calls: %d\n", atomic_load(&h.hook_calls));
+	tp_future_release(c.f);
+	tp_executor_free(ex);
+	hooked_destroy(&h);
+}
+
+/*
+ * A hook that blocks while its task returns: libtp removes the hook the
+ * same way, so the future does not finish before the hook has returned.
+ */
+static void
+sc_hook_return_waits(void)
+{
+	struct tp_executor *ex;
+	struct canceller c;
+	struct event cbev;
+	struct cbrec cb;
+	struct hooked h;
+	pthread_t t;
+
+	hooked_init(&h);
+	h.hook_blocks = 1;
+	ev_init(&cbev);
+	cbrec_init(&cb, "callback", &cbev);
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_hooked, &h, &c.f));
+	ev_wait(&h.started, 1);
+	CHECK(0, tp_future_on_done(c.f, cb_record, &cb));
+	t = spawn(th_cancel, &c);
+	ev_wait(&h.hook_in, 1);
+	ev_post(&h.gate);
+	printf("wait while the hook runs: %s\n",
+	    errname(tp_future_wait(c.f, GRACE_MS * MS)));
+	ev_post(&h.hook_gate);
+	join(t);
+	printf("cancel: %s\n", errname(c.rc));
+	printf("result: %s\n", errname(tp_future_result(c.f, TP_FOREVER, NULL,
+	    NULL)));
+	ev_wait(&cbev, 1);
+	notes_print();
+	tp_future_release(c.f);
+	tp_executor_free(ex);
+	ev_destroy(&cbev);
+	hooked_destroy(&h);
+}
+
+/* A hook left registered is not called once its task has returned. */
+static void
+sc_hook_after_return(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct hooked h;
+
+	hooked_init(&h);
+	ev_post(&h.gate);
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_hooked, &h, &f));
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("register: %s\n", errname(h.reg_rc));
+	printf("cancel: %s\n", errname(tp_future_cancel(f)));
+	printf("hook calls: %d\n", atomic_load(&h.hook_calls));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	hooked_destroy(&h);
+}
+
+/* ---- done callbacks ---------------------------------------------------- */
+
+/* One worker running A, held by gate; callbacks registered meanwhile. */
+static struct tp_executor *
+running(struct job *a, struct event *started, struct event *gate,
+    struct tp_future **fa)
+{
+	struct tp_executor *ex;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(a, 0, "A");
+	a->started = started;
+	a->gate = gate;
+	*fa = submit(ex, a);
+	ev_wait(started, 1);
+	return ex;
+}
+
+static void
+sc_callbacks_order(void)
+{
+	struct event started, gate, cbev;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct cbrec cb[3];
+	struct job a;
+	static const char *const names[] = { "cb1", "cb2", "cb3" };
+	size_t i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ex = running(&a, &started, &gate, &f);
+	for (i = 0; i < NELEM(cb); i++) {
+		cbrec_init(&cb[i], names[i], &cbev);
+		CHECK(0, tp_future_on_done(f, cb_record, &cb[i]));
+	}
+	ev_post(&gate);
+	ev_wait(&cbev, (int)NELEM(cb));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	notes_print();
+	printf("calls: %d %d %d\n", atomic_load(&cb[0].calls),
+	    atomic_load(&cb[1].calls), atomic_load(&cb[2].calls));
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+}
+
+static void
+sc_callbacks_thread(void)
+{
+	struct event started, gate, cbev;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct cbrec cb;
+	struct job a;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ex = running(&a, &started, &gate, &f);
+	cbrec_init(&cb, NULL, &cbev);
+	CHECK(0, tp_future_on_done(f, cb_record, &cb));
+	ev_post(&gate);
+	ev_wait(&cbev, 1);
+	printf("callback on the task's thread: %s\n",
+	    yesno(pthread_equal(cb.thread, a.thread)));
+	printf("callback on the main thread: %s\n",
+	    yesno(pthread_equal(cb.thread, main_thread)));
+	printf("state in callback: %s\n", statename(cb.state));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+}
+
+static void
+sc_callbacks_done_at_once(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct cbrec cb;
+	struct job a;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	f = submit(ex, &a);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	cbrec_init(&cb, NULL, NULL);
+	printf("on_done: %s\n", errname(tp_future_on_done(f, cb_record,
+	    &cb)));
+	printf("calls when on_done returned: %d\n", atomic_load(&cb.calls));
+	printf("on the calling thread: %s\n",
+	    yesno(pthread_equal(cb.thread, main_thread)));
+	printf("state in callback: %s\n", statename(cb.state));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	printf("calls: %d\n", atomic_load(&cb.calls));
+}
+
+static void
+sc_callbacks_after_cancel(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct cbrec cb;
+	struct job a, b;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = cancel_queued(&a, &b, &started, &gate, &fa, &fb);
+	CHECK(0, tp_future_cancel(fb));
+	cbrec_init(&cb, NULL, NULL);
+	printf("on_done: %s\n", errname(tp_future_on_done(fb, cb_record,
+	    &cb)));
+	printf("calls when on_done returned: %d\n", atomic_load(&cb.calls));
+	printf("on the calling thread: %s\n",
+	    yesno(pthread_equal(cb.thread, main_thread)));
+	printf("state in callback: %s\n", statename(cb.state));
+	ev_post(&gate);
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_executor_free(ex);
+	printf("calls: %d\n", atomic_load(&cb.calls));
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+struct nest {
+	struct event ev;
+	int inner_rc;
+};
+
+static void
+cb_inner(struct tp_future *f, void *arg)
+{
+	(void)arg;
+	note("inner callback %s", statename(tp_future_state(f)));
+}
+
+static void
+cb_outer(struct tp_future *f, void *arg)
+{
+	struct nest *n = arg;
+
+	note("outer callback begins");
+	n->inner_rc = tp_future_on_done(f, cb_inner, n);
+	note("outer callback ends");
+	ev_post(&n->ev);
+}
+
+static void
+sc_callbacks_nested(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct nest n;
+	struct job a;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&n.ev);
+	n.inner_rc = -1;
+	ex = running(&a, &started, &gate, &f);
+	CHECK(0, tp_future_on_done(f, cb_outer, &n));
+	ev_post(&gate);
+	ev_wait(&n.ev, 1);
+	notes_print();
+	printf("nested on_done: %s\n", errname(n.inner_rc));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&n.ev);
+}
+
+struct relcb {
+	struct tp_future *owned;
+	enum tp_state state;
+	struct event ev;
+};
+
+/* Give back the reference the callback was handed, then use f borrowed. */
+static void
+cb_release(struct tp_future *f, void *arg)
+{
+	struct relcb *r = arg;
+
+	tp_future_release(r->owned);
+	r->state = tp_future_state(f);
+	ev_post(&r->ev);
+}
+
+static void
+sc_release_in_callback(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct relcb r;
+	struct job a;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&r.ev);
+	ex = running(&a, &started, &gate, &r.owned);
+	CHECK(0, tp_future_on_done(r.owned, cb_release, &r));
+	ev_post(&gate);
+	ev_wait(&r.ev, 1);
+	printf("state after release in callback: %s\n", statename(r.state));
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&r.ev);
+}
+
+static void
+sc_release_early(void)
+{
+	struct event started, gate, cbev;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb;
+	struct cbrec cb;
+	struct job a, b;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ex = cancel_queued(&a, &b, &started, &gate, &fa, &fb);
+	cbrec_init(&cb, "B callback", &cbev);
+	CHECK(0, tp_future_on_done(fb, cb_record, &cb));
+	tp_future_release(fb);
+	tp_future_release(fa);
+	ev_post(&gate);
+	ev_wait(&cbev, 1);
+	tp_executor_free(ex);
+	notes_print();
+	printf("A runs: %d\n", atomic_load(&a.runs));
+	printf("B runs: %d\n", atomic_load(&b.runs));
+	printf("callback calls: %d\n", atomic_load(&cb.calls));
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+}
+
+static void
+sc_retain_release(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job a;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&a, 0, "A");
+	f = submit(ex, &a);
+	tp_future_retain(f);
+	tp_future_retain(f);
+	tp_future_release(f);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	tp_future_release(f);
+	printf("state with one reference left: %s\n",
+	    statename(tp_future_state(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+	printf("ok\n");
+}
+
+static void
+sc_null_frees(void)
+{
+	tp_executor_free(NULL);
+	tp_future_release(NULL);
+	tp_map_free(NULL);
+	tp_as_completed_free(NULL);
+	printf("ok\n");
+}
+
+static void
+cb_own(struct tp_future *f, void *arg)
+{
+	struct job *j = arg;
+
+	trace(j, "own %s", statename(tp_future_state(f)));
+	j->own_thread = pthread_self();
+	atomic_fetch_add(&j->own_calls, 1);
+}
+
+/* The executor-level callback: arg counts the calls. */
+static void
+cb_exec(struct tp_future *f, void *arg)
+{
+	struct job *j = tp_future_arg(f);
+
+	trace(j, "exec %s", statename(tp_future_state(f)));
+	if (j->has_own && atomic_load(&j->own_calls) != 1)
+		trace(j, "(before the future's own callback)");
+	else if (j->has_own && !pthread_equal(j->own_thread, pthread_self()))
+		trace(j, "(not on the thread of the future's own callback)");
+	atomic_fetch_add((atomic_int *)arg, 1);
+}
+
+static void
+sc_executor_on_done(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb, *fc;
+	struct job j[4];
+	atomic_int execs;
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	atomic_init(&execs, 0);
+	ex = executor(1, 0, cb_exec, &execs);
+	job_init(&j[0], 0, "A");
+	job_init(&j[1], 1, "B");
+	job_init(&j[2], 2, "C");
+	job_init(&j[3], 3, "D");
+	j[0].started = &started;
+	j[0].gate = &gate;
+	for (i = 0; i < 3; i++)
+		j[i].has_own = 1;
+	fa = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	CHECK(0, tp_future_on_done(fa, cb_own, &j[0]));
+	fb = submit(ex, &j[1]);
+	CHECK(0, tp_future_on_done(fb, cb_own, &j[1]));
+	fc = submit(ex, &j[2]);
+	CHECK(0, tp_future_on_done(fc, cb_own, &j[2]));
+	CHECK(0, tp_submit(ex, task_job, &j[3], NULL));
+	CHECK(0, tp_future_cancel(fc));
+	ev_post(&gate);
+	tp_executor_free(ex);
+	for (i = 0; i < 4; i++)
+		printf("%s: %s\n", j[i].name, j[i].trace);
+	printf("executor callback calls: %d\n", atomic_load(&execs));
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_future_release(fc);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+/* One worker held in A, B and C queued with callbacks posting cbev. */
+static struct tp_executor *
+queue_three(struct job *j, struct cbrec *cb, struct event *started,
+    struct event *gate, struct event *cbev, struct tp_future **fs)
+{
+	struct tp_executor *ex;
+	static const char *const names[] = { "A", "B", "C" };
+	int i;
+
+	ex = executor(1, 0, NULL, NULL);
+	for (i = 0; i < 3; i++) {
+		job_init(&j[i], i, names[i]);
+		cbrec_init(&cb[i], NULL, cbev);
+	}
+	j[0].started = started;
+	j[0].gate = gate;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(started, 1);
+	for (i = 0; i < 3; i++) {
+		if (i > 0)
+			fs[i] = submit(ex, &j[i]);
+		CHECK(0, tp_future_on_done(fs[i], cb_record, &cb[i]));
+	}
+	return ex;
+}
+
+static void
+sc_shutdown_cancel_pending(void)
+{
+	struct event started, gate, cbev;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct cbrec cb[3];
+	struct after w;
+	struct job j[3];
+	pthread_t t;
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ex = queue_three(j, cb, &started, &gate, &cbev, fs);
+	/* Open A's gate once both queued futures have been cancelled. */
+	after_init(&w, &cbev, 2, &gate);
+	t = spawn(th_after, &w);
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 1)));
+	join(t);
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d, callback calls %d%s\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs),
+		    atomic_load(&cb[i].calls),
+		    i > 0 && pthread_equal(cb[i].thread, main_thread) ?
+		    ", on the shutting-down thread" : "");
+	release_all(fs, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+}
+
+static void
+sc_shutdown_wait_runs_queued(void)
+{
+	struct event started, gate, cbev, returned;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct opener o;
+	struct cbrec cb[3];
+	struct job j[3];
+	pthread_t t;
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ev_init(&returned);
+	ex = queue_three(j, cb, &started, &gate, &cbev, fs);
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gate;
+	t = spawn(th_opener, &o);
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 0)));
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("shutdown with wait returned while a task was running");
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d, callback calls %d\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs),
+		    atomic_load(&cb[i].calls));
+	release_all(fs, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+	ev_destroy(&returned);
+}
+
+static void
+sc_shutdown_nowait_keeps_queued(void)
+{
+	struct event started, gate, cbev;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct cbrec cb[3];
+	struct job j[3], d;
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ex = queue_three(j, cb, &started, &gate, &cbev, fs);
+	job_init(&d, 3, "D");
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 0, 0)));
+	for (i = 0; i < 3; i++)
+		printf("%s: %s\n", j[i].name, statename(tp_future_state(fs[i])));
+	printf("submit D: %s\n", errname(tp_submit(ex, task_job, &d, NULL)));
+	ev_post(&gate);
+	tp_executor_free(ex);
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs));
+	printf("D runs: %d\n", atomic_load(&d.runs));
+	release_all(fs, 3);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+}
+
+static void
+sc_free_runs_queued(void)
+{
+	struct event started, gate, cbev, returned;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct opener o;
+	struct cbrec cb[3];
+	struct job j[3];
+	pthread_t t;
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&cbev);
+	ev_init(&returned);
+	ex = queue_three(j, cb, &started, &gate, &cbev, fs);
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gate;
+	t = spawn(th_opener, &o);
+	tp_executor_free(ex);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_executor_free returned while a task was running");
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d, callback calls %d\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs),
+		    atomic_load(&cb[i].calls));
+	printf("result after free: %s\n", errname(tp_future_result(fs[1], 0,
+	    NULL, NULL)));
+	release_all(fs, 3);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&cbev);
+	ev_destroy(&returned);
+}
+
+struct selfstop {
+	struct tp_executor *ex;
+	int wait_rc;
+	int nowait_rc;
+	pthread_t thread;
+	struct event ev;
+};
+
+static int
+task_selfstop(struct tp_future *self, void *arg, void **result)
+{
+	struct selfstop *s = arg;
+
+	(void)self;
+	(void)result;
+	s->wait_rc = tp_executor_shutdown(s->ex, 1, 0);
+	s->nowait_rc = tp_executor_shutdown(s->ex, 0, 0);
+	return 0;
+}
+
+static void
+sc_shutdown_edeadlk(void)
+{
+	struct selfstop s;
+	struct tp_future *f;
+	struct job j;
+
+	memset(&s, 0, sizeof(s));
+	s.ex = executor(2, 0, NULL, NULL);
+	CHECK(0, tp_submit(s.ex, task_selfstop, &s, &f));
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("shutdown with wait from a worker: %s\n", errname(s.wait_rc));
+	printf("shutdown without wait from a worker: %s\n",
+	    errname(s.nowait_rc));
+	job_init(&j, 0, NULL);
+	printf("submit afterwards: %s\n",
+	    errname(tp_submit(s.ex, task_job, &j, NULL)));
+	tp_future_release(f);
+	tp_executor_free(s.ex);
+}
+
+static void
+cb_selfstop(struct tp_future *f, void *arg)
+{
+	struct selfstop *s = arg;
+
+	(void)f;
+	s->thread = pthread_self();
+	s->wait_rc = tp_executor_shutdown(s->ex, 1, 0);
+	ev_post(&s->ev);
+}
+
+static void
+sc_shutdown_edeadlk_callback(void)
+{
+	struct event started, gate;
+	struct selfstop s;
+	struct tp_future *f;
+	struct job a;
+
+	ev_init(&started);
+	ev_init(&gate);
+	memset(&s, 0, sizeof(s));
+	ev_init(&s.ev);
+	s.ex = running(&a, &started, &gate, &f);
+	CHECK(0, tp_future_on_done(f, cb_selfstop, &s));
+	ev_post(&gate);
+	ev_wait(&s.ev, 1);
+	printf("callback on the worker: %s\n",
+	    yesno(pthread_equal(s.thread, a.thread)));
+	printf("shutdown with wait from its callback: %s\n",
+	    errname(s.wait_rc));
+	printf("submit afterwards: %s\n",
+	    errname(tp_submit(s.ex, task_job, &a, NULL)));
+	tp_future_release(f);
+	tp_executor_free(s.ex);
+	ev_destroy(&s.ev);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+struct sigcheck {
+	char blocked[256];
+	char unblocked[256];
+};
+
+static const struct {
+	int sig;
+	const char *name;
+} signals[] = {
+	{ SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+	{ SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+	{ SIGUSR1, "SIGUSR1" }, { SIGUSR2, "SIGUSR2" }, { SIGCHLD, "SIGCHLD" },
+};
+
+static int
+task_sigmask(struct tp_future *self, void *arg, void **result)
+{
+	struct sigcheck *s = arg;
+	sigset_t set;
+	size_t i;
+	char *p;
+
+	(void)self;
+	(void)result;
+	CHECK(0, pthread_sigmask(SIG_BLOCK, NULL, &set));
+	for (i = 0; i < NELEM(signals); i++) {
+		p = sigismember(&set, signals[i].sig) == 1 ? s->blocked :
+		    s->unblocked;
+		strcat(p, " ");
+		strcat(p, signals[i].name);
+	}
+	return 0;
+}
+
+static void
+sc_worker_signals(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct sigcheck s;
+	sigset_t before, after;
+	size_t i;
+	int same;
+
+	memset(&s, 0, sizeof(s));
+	CHECK(0, pthread_sigmask(SIG_BLOCK, NULL, &before));
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, pthread_sigmask(SIG_BLOCK, NULL, &after));
+	CHECK(0, tp_submit(ex, task_sigmask, &s, &f));
+	CHECK(0, tp_future_result(f, TP_FOREVER, NULL, NULL));
+	printf("blocked on the worker:%s\n", s.blocked);
+	printf("unblocked on the worker:%s\n", s.unblocked[0] != '\0' ?
+	    s.unblocked : " -");
+	same = 1;
+	for (i = 0; i < NELEM(signals); i++)
+		if (sigismember(&before, signals[i].sig) !=
+		    sigismember(&after, signals[i].sig))
+			same = 0;
+	printf("caller's mask unchanged: %s\n", yesno(same));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+/* ---- wait -------------------------------------------------------------- */
+
+/* n workers running jobs 0..n-1, each held by its own gate. */
+static struct tp_executor *
+gated(unsigned n, struct job *j, struct event *gates, struct event *started,
+    struct tp_future **fs)
+{
+	struct tp_executor *ex;
+	unsigned i;
+
+	ex = executor(n, 0, NULL, NULL);
+	for (i = 0; i < n; i++) {
+		job_init(&j[i], (int)i, NULL);
+		ev_init(&gates[i]);
+		j[i].gate = &gates[i];
+		j[i].started = started;
+		fs[i] = submit(ex, &j[i]);
+	}
+	ev_wait(started, (int)n);
+	return ex;
+}
+
+static void
+gated_end(struct tp_executor *ex, unsigned n, struct event *gates,
+    struct tp_future **fs)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		ev_post(&gates[i]);
+	tp_executor_free(ex);
+	release_all(fs, n);
+	for (i = 0; i < n; i++)
+		ev_destroy(&gates[i]);
+}
+
+static void
+print_wait(int rc, struct tp_future **done, size_t ndone,
+    struct tp_future **not_done, size_t nnot_done)
+{
+	printf("wait: %s\n", errname(rc));
+	print_ids("done", done, ndone);
+	print_ids("not_done", not_done, nnot_done);
+}
+
+static void
+sc_wait_first_completed(void)
+{
+	struct tp_future *fs[3], *done[3], *not_done[3];
+	struct event gates[3], started, returned;
+	struct tp_executor *ex;
+	struct opener o;
+	struct job j[3];
+	size_t nd, nn;
+	pthread_t t;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&returned);
+	ex = gated(3, j, gates, &started, fs);
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gates[1];
+	t = spawn(th_opener, &o);
+	rc = tp_wait(fs, 3, TP_FIRST_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_wait returned before any future finished");
+	print_wait(rc, done, nd, not_done, nn);
+	gated_end(ex, 3, gates, fs);
+	ev_destroy(&started);
+	ev_destroy(&returned);
+}
+
+struct excopener {
+	struct event *gates;
+	struct tp_future *f0;
+	struct event *returned;
+	int premature;
+};
+
+/* Let job 0 succeed, then job 1 fail; job 2 stays gated. */
+static void *
+th_exception(void *arg)
+{
+	struct excopener *o = arg;
+
+	ev_post(&o->gates[0]);
+	CHECK(0, tp_future_wait(o->f0, TP_FOREVER));
+	o->premature = ev_wait_ms(o->returned, 1, GRACE_MS) == 0;
+	ev_post(&o->gates[1]);
+	return NULL;
+}
+
+static void
+sc_wait_first_exception(void)
+{
+	struct tp_future *fs[3], *done[3], *not_done[3];
+	struct event gates[3], started, returned;
+	struct tp_executor *ex;
+	struct excopener o;
+	struct job j[3];
+	size_t nd, nn;
+	pthread_t t;
+	int i, rc;
+
+	ev_init(&started);
+	ev_init(&returned);
+	ex = executor(3, 0, NULL, NULL);
+	for (i = 0; i < 3; i++) {
+		job_init(&j[i], i, NULL);
+		ev_init(&gates[i]);
+		j[i].gate = &gates[i];
+		j[i].started = &started;
+	}
+	j[1].status = 5;
+	for (i = 0; i < 3; i++)
+		fs[i] = submit(ex, &j[i]);
+	ev_wait(&started, 3);
+	o.gates = gates;
+	o.f0 = fs[0];
+	o.returned = &returned;
+	o.premature = 0;
+	t = spawn(th_exception, &o);
+	rc = tp_wait(fs, 3, TP_FIRST_EXCEPTION, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_wait returned on a success");
+	print_wait(rc, done, nd, not_done, nn);
+	gated_end(ex, 3, gates, fs);
+	ev_destroy(&started);
+	ev_destroy(&returned);
+}
+
+static void
+sc_wait_first_exception_none(void)
+{
+	struct tp_future *fs[2], *done[2], *not_done[2];
+	struct event started, gate, returned;
+	struct tp_executor *ex;
+	struct opener o;
+	struct job j[2];
+	size_t nd, nn;
+	pthread_t t;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ev_init(&returned);
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j[0], 0, NULL);
+	job_init(&j[1], 1, NULL);
+	j[1].started = &started;
+	j[1].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	fs[1] = submit(ex, &j[1]);
+	CHECK(0, tp_future_wait(fs[0], TP_FOREVER));
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gate;
+	t = spawn(th_opener, &o);
+	rc = tp_wait(fs, 2, TP_FIRST_EXCEPTION, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_wait returned with a future unfinished");
+	print_wait(rc, done, nd, not_done, nn);
+	release_all(fs, 2);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+	ev_destroy(&returned);
+}
+
+static void
+sc_wait_first_exception_cancelled(void)
+{
+	struct tp_future *fs[2], *done[2], *not_done[2];
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct job a, b;
+	size_t nd, nn;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = cancel_queued(&a, &b, &started, &gate, &fs[0], &fs[1]);
+	CHECK(0, tp_future_cancel(fs[1]));
+	rc = tp_wait(fs, 2, TP_FIRST_EXCEPTION, SHORT_NS, done, &nd,
+	    not_done, &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	ev_post(&gate);
+	release_all(fs, 2);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_wait_all_completed(void)
+{
+	struct tp_future *fs[3], *done[3], *not_done[3];
+	struct event gates[3], started, returned;
+	struct tp_executor *ex;
+	struct opener o;
+	struct job j[3];
+	size_t nd, nn;
+	pthread_t t;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&returned);
+	ex = gated(3, j, gates, &started, fs);
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gates[2];
+	o.gates[o.ngates++] = &gates[0];
+	o.gates[o.ngates++] = &gates[1];
+	t = spawn(th_opener, &o);
+	rc = tp_wait(fs, 3, TP_ALL_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_wait returned with a future unfinished");
+	print_wait(rc, done, nd, not_done, nn);
+	gated_end(ex, 3, gates, fs);
+	ev_destroy(&started);
+	ev_destroy(&returned);
+}
+
+static void
+sc_wait_timeout(void)
+{
+	struct tp_future *fs[3], *done[3], *not_done[3];
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct job j[3];
+	size_t nd, nn;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&j[0], 0, NULL);
+	job_init(&j[1], 1, NULL);
+	job_init(&j[2], 2, NULL);
+	j[2].started = &started;
+	j[2].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	CHECK(0, tp_future_wait(fs[0], TP_FOREVER));
+	fs[2] = submit(ex, &j[2]);
+	ev_wait(&started, 1);
+	fs[1] = submit(ex, &j[1]);
+	CHECK(0, tp_future_cancel(fs[1]));
+	printf("all completed, 20ms:\n");
+	rc = tp_wait(fs, 3, TP_ALL_COMPLETED, SHORT_NS, done, &nd,
+	    not_done, &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	printf("first completed on the running one, 10ms:\n");
+	rc = tp_wait(&fs[2], 1, TP_FIRST_COMPLETED, 10 * MS, done, &nd,
+	    not_done, &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	printf("all completed, polling:\n");
+	rc = tp_wait(fs, 3, TP_ALL_COMPLETED, 0, done, &nd, not_done, &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	ev_post(&gate);
+	release_all(fs, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_wait_two_executors(void)
+{
+	struct tp_future *fs[2], *done[2], *not_done[2];
+	struct event started, gates[2], returned;
+	struct tp_executor *ex[2];
+	struct opener o;
+	struct job j[2];
+	size_t nd, nn;
+	pthread_t t;
+	int i, rc;
+
+	ev_init(&started);
+	ev_init(&returned);
+	for (i = 0; i < 2; i++) {
+		ex[i] = executor(1, 0, NULL, NULL);
+		job_init(&j[i], i, NULL);
+		ev_init(&gates[i]);
+		j[i].gate = &gates[i];
+		j[i].started = &started;
+		fs[i] = submit(ex[i], &j[i]);
+	}
+	ev_wait(&started, 2);
+	opener_init(&o, &returned);
+	o.gates[o.ngates++] = &gates[1];
+	t = spawn(th_opener, &o);
+	rc = tp_wait(fs, 2, TP_FIRST_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	ev_post(&returned);
+	join(t);
+	if (o.premature)
+		die("tp_wait returned before any future finished");
+	printf("first completed:\n");
+	print_wait(rc, done, nd, not_done, nn);
+	ev_post(&gates[0]);
+	rc = tp_wait(fs, 2, TP_ALL_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	printf("all completed:\n");
+	print_wait(rc, done, nd, not_done, nn);
+	release_all(fs, 2);
+	for (i = 0; i < 2; i++) {
+		tp_executor_free(ex[i]);
+		ev_destroy(&gates[i]);
+	}
+	ev_destroy(&started);
+	ev_destroy(&returned);
+}
+
+static void
+sc_wait_duplicates(void)
+{
+	struct tp_future *f[2], *fs[5], *done[5], *not_done[5];
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct job j[2];
+	size_t nd, nn;
+	int rc;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j[0], 0, NULL);
+	job_init(&j[1], 1, NULL);
+	j[1].started = &started;
+	j[1].gate = &gate;
+	f[0] = submit(ex, &j[0]);
+	f[1] = submit(ex, &j[1]);
+	CHECK(0, tp_future_wait(f[0], TP_FOREVER));
+	ev_wait(&started, 1);
+	fs[0] = f[0];
+	fs[1] = f[1];
+	fs[2] = f[0];
+	fs[3] = f[0];
+	fs[4] = f[1];
+	printf("all completed, 20ms, 5 entries:\n");
+	rc = tp_wait(fs, 5, TP_ALL_COMPLETED, SHORT_NS, done, &nd, not_done,
+	    &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	ev_post(&gate);
+	printf("all completed, forever, 5 entries:\n");
+	rc = tp_wait(fs, 5, TP_ALL_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn);
+	print_wait(rc, done, nd, not_done, nn);
+	release_all(f, 2);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_wait_einval(void)
+{
+	struct tp_future *done[1], *not_done[1];
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct job j;
+	size_t nd, nn;
+
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	f = submit(ex, &j);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("bad mode: %s\n", errname(tp_wait(&f, 1, (enum tp_wait_mode)42,
+	    TP_FOREVER, done, &nd, not_done, &nn)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+static void
+sc_wait_no_split(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *fs[2];
+	struct job j[2];
+	size_t nd, nn;
+
+	ex = executor(2, 0, NULL, NULL);
+	job_init(&j[0], 0, NULL);
+	job_init(&j[1], 1, NULL);
+	fs[0] = submit(ex, &j[0]);
+	fs[1] = submit(ex, &j[1]);
+	printf("wait without arrays: %s\n", errname(tp_wait(fs, 2,
+	    TP_ALL_COMPLETED, TP_FOREVER, NULL, &nd, NULL, &nn)));
+	printf("states: %s %s\n", statename(tp_future_state(fs[0])),
+	    statename(tp_future_state(fs[1])));
+	release_all(fs, 2);
+	tp_executor_free(ex);
+}
+
+/* ---- as_completed ------------------------------------------------------ */
+
+/* Print what tp_as_completed_next gives: the job id, or the error. */
+static int
+ac_next(struct tp_as_completed *ac, const char *label)
+{
+	struct tp_future *f;
+	int rc;
+
+	rc = tp_as_completed_next(ac, &f);
+	if (rc == 0)
+		printf("%s: %d\n", label, fid(f));
+	else
+		printf("%s: %s\n", label, errname(rc));
+	return rc;
+}
+
+static void
+sc_as_completed_order(void)
+{
+	static const int order[] = { 2, 0, 1 };
+	struct event gates[3], started;
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct job j[3];
+	size_t i;
+
+	ev_init(&started);
+	ex = gated(3, j, gates, &started, fs);
+	CHECK(0, tp_as_completed_create(&ac, fs, 3, TP_FOREVER));
+	for (i = 0; i < NELEM(order); i++) {
+		ev_post(&gates[order[i]]);
+		CHECK(0, ac_next(ac, "next"));
+	}
+	CHECK(ENOENT, ac_next(ac, "next"));
+	tp_as_completed_free(ac);
+	gated_end(ex, 3, gates, fs);
+	ev_destroy(&started);
+}
+
+static void
+sc_as_completed_done_first(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *fs[3], *f;
+	struct event started, gate;
+	struct job j[3];
+	int ids[2], i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(2, 0, NULL, NULL);
+	for (i = 0; i < 3; i++)
+		job_init(&j[i], i, NULL);
+	j[0].started = &started;
+	j[0].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	fs[1] = submit(ex, &j[1]);
+	CHECK(0, tp_future_wait(fs[1], TP_FOREVER));
+	fs[2] = submit(ex, &j[2]);
+	CHECK(0, tp_future_wait(fs[2], TP_FOREVER));
+	CHECK(0, tp_as_completed_create(&ac, fs, 3, TP_FOREVER));
+	/* 0 finishes after the iterator was made, before the first next. */
+	ev_post(&gate);
+	CHECK(0, tp_future_wait(fs[0], TP_FOREVER));
+	for (i = 0; i < 2; i++) {
+		CHECK(0, tp_as_completed_next(ac, &f));
+		ids[i] = fid(f);
+	}
+	sort_ints(ids, 2);
+	printf("first two: %d %d\n", ids[0], ids[1]);
+	CHECK(0, ac_next(ac, "then"));
+	CHECK(ENOENT, ac_next(ac, "then"));
+	tp_as_completed_free(ac);
+	release_all(fs, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_as_completed_duplicates(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *f[3], *fs[7], *y;
+	struct event started, gate;
+	struct job j[3];
+	int ids[2], i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(2, 0, NULL, NULL);
+	for (i = 0; i < 3; i++) {
+		job_init(&j[i], i, NULL);
+		f[i] = NULL;
+	}
+	j[2].started = &started;
+	j[2].gate = &gate;
+	f[2] = submit(ex, &j[2]);
+	ev_wait(&started, 1);
+	for (i = 0; i < 2; i++) {
+		f[i] = submit(ex, &j[i]);
+		CHECK(0, tp_future_wait(f[i], TP_FOREVER));
+	}
+	fs[0] = f[0];
+	fs[1] = f[2];
+	fs[2] = f[1];
+	fs[3] = f[0];
+	fs[4] = f[2];
+	fs[5] = f[1];
+	fs[6] = f[0];
+	CHECK(0, tp_as_completed_create(&ac, fs, 7, TP_FOREVER));
+	for (i = 0; i < 2; i++) {
+		CHECK(0, tp_as_completed_next(ac, &y));
+		ids[i] = fid(y);
+	}
+	sort_ints(ids, 2);
+	printf("finished ones: %d %d\n", ids[0], ids[1]);
+	ev_post(&gate);
+	CHECK(0, ac_next(ac, "then"));
+	CHECK(ENOENT, ac_next(ac, "then"));
+	tp_as_completed_free(ac);
+	release_all(f, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_as_completed_timeout(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct event started, gate;
+	struct tp_future *f;
+	struct job j;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	j.started = &started;
+	j.gate = &gate;
+	f = submit(ex, &j);
+	ev_wait(&started, 1);
+	CHECK(0, tp_as_completed_create(&ac, &f, 1, SHORT_NS));
+	CHECK(ETIMEDOUT, ac_next(ac, "next"));
+	CHECK(ETIMEDOUT, ac_next(ac, "next again"));
+	ev_post(&gate);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	CHECK(0, ac_next(ac, "after the deadline, once finished"));
+	CHECK(ENOENT, ac_next(ac, "then"));
+	tp_as_completed_free(ac);
+	tp_future_release(f);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_as_completed_empty(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_future *none[1] = { NULL };
+
+	CHECK(0, tp_as_completed_create(&ac, none, 0, TP_FOREVER));
+	CHECK(ENOENT, ac_next(ac, "next"));
+	CHECK(ENOENT, ac_next(ac, "again"));
+	tp_as_completed_free(ac);
+}
+
+static void
+sc_as_completed_add(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct event started, gate;
+	struct tp_future *fs[3];
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(2, 0, NULL, NULL);
+	for (i = 0; i < 3; i++)
+		job_init(&j[i], i, NULL);
+	j[0].started = &started;
+	j[0].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	fs[1] = submit(ex, &j[1]);
+	CHECK(0, tp_future_wait(fs[1], TP_FOREVER));
+	CHECK(0, tp_as_completed_create(&ac, fs, 1, TP_FOREVER));
+	printf("add 1: %s\n", errname(tp_as_completed_add(ac, fs[1])));
+	printf("add 1 again: %s\n", errname(tp_as_completed_add(ac, fs[1])));
+	printf("add 0 again: %s\n", errname(tp_as_completed_add(ac, fs[0])));
+	CHECK(0, ac_next(ac, "next"));
+	ev_post(&gate);
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(ENOENT, ac_next(ac, "next"));
+	fs[2] = submit(ex, &j[2]);
+	printf("add 2: %s\n", errname(tp_as_completed_add(ac, fs[2])));
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(ENOENT, ac_next(ac, "next"));
+	tp_as_completed_free(ac);
+	release_all(fs, 3);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
+static void
+sc_as_completed_two_executors(void)
+{
+	struct tp_as_completed *ac;
+	struct tp_executor *ex[2];
+	struct event started, gates[2];
+	struct tp_future *fs[2];
+	struct job j[2];
+	int i;
+
+	ev_init(&started);
+	for (i = 0; i < 2; i++) {
+		ex[i] = executor(1, 0, NULL, NULL);
+		job_init(&j[i], i, NULL);
+		ev_init(&gates[i]);
+		j[i].gate = &gates[i];
+		j[i].started = &started;
+		fs[i] = submit(ex[i], &j[i]);
+	}
+	ev_wait(&started, 2);
+	CHECK(0, tp_as_completed_create(&ac, fs, 2, TP_FOREVER));
+	ev_post(&gates[1]);
+	CHECK(0, ac_next(ac, "next"));
+	ev_post(&gates[0]);
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(ENOENT, ac_next(ac, "next"));
+	tp_as_completed_free(ac);
+	release_all(fs, 2);
+	for (i = 0; i < 2; i++) {
+		tp_executor_free(ex[i]);
+		ev_destroy(&gates[i]);
+	}
+	ev_destroy(&started);
+}
+
+/* ---- map --------------------------------------------------------------- */
+
+static void
+producer_init(struct producer *p, struct job *jobs, int n)
+{
+	memset(p, 0, sizeof(*p));
+	p->jobs = jobs;
+	p->n = n;
+}
+
+static int
+produce(void *ctx, void **item)
+{
+	struct producer *p = ctx;
+	int i;
+
+	if (p->next == p->n) {
+		if (p->open_at_end)
+			for (i = 0; i < p->n; i++)
+				ev_post(p->jobs[i].gate);
+		return p->fail != 0 ? p->fail : ENOENT;
+	}
+	*item = &p->jobs[p->next++];
+	if (p->next - p->consumed > p->max_ahead)
+		p->max_ahead = p->next - p->consumed;
+	if (p->open_behind > 0 && p->next - p->open_behind >= 0)
+		ev_post(p->jobs[p->next - p->open_behind].gate);
+	return 0;
+}
+
+static void
+drop_record(void *ctx, void *item, struct tp_future *f)
+{
+	struct producer *p = ctx;
+	struct job *j = item;
+
+	p->drops++;
+	if (j == NULL || j < p->jobs || j >= p->jobs + p->n)
+		die("drop got an item that was never produced");
+	p->dropped[j->id]++;
+	p->drop_state[j->id] = f == NULL ? -1 : (int)tp_future_state(f);
+}
+
+/* Take the next future of m; check its outcome; return the item's id. */
+static int
+map_take(struct tp_map *m, struct producer *p, int *idp)
+{
+	struct tp_future *f;
+	struct job *j;
+	void *res;
+	int rc, st;
+
+	rc = tp_map_next(m, &f);
+	if (rc != 0)
+		return rc;
+	j = tp_future_arg(f);
+	CHECK(0, tp_future_result(f, 0, &res, &st));
+	if (res != j->result || st != j->status)
+		die("map item %d: wrong outcome", j->id);
+	*idp = j->id;
+	tp_future_release(f);
+	p->consumed++;
+	return 0;
+}
+
+static void
+map_jobs(struct job *j, int n, struct event *gates, struct event *started)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		job_init(&j[i], i, NULL);
+		j[i].result = &j[i];
+		j[i].status = i % 3;
+		if (gates != NULL) {
+			ev_init(&gates[i]);
+			j[i].gate = &gates[i];
+		}
+		j[i].started = started;
+	}
+}
+
+struct conductor {
+	struct job *jobs;
+	struct event *started;
+	int n;
+};
+
+/* Once all n tasks run, let them finish one by one, the last first. */
+static void *
+th_reverse(void *arg)
+{
+	struct conductor *c = arg;
+	int k;
+
+	ev_wait(c->started, c->n);
+	for (k = c->n - 1; k >= 0; k--) {
+		ev_post(c->jobs[k].gate);
+		CHECK(0, tp_future_wait(c->jobs[k].self, TP_FOREVER));
+		note("%d", k);
+	}
+	return NULL;
+}
+
+static void
+sc_map_order(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gates[4], started;
+	struct tp_executor *ex;
+	struct conductor c;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[4];
+	pthread_t t;
+	int i, id, rc;
+
+	ev_init(&started);
+	map_jobs(j, 4, gates, &started);
+	for (i = 0; i < 4; i++)
+		j[i].keep_self = 1;
+	producer_init(&p, j, 4);
+	ex = executor(4, 0, NULL, NULL);
+	opts.window = 4;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	c.jobs = j;
+	c.started = &started;
+	c.n = 4;
+	t = spawn(th_reverse, &c);
+	while ((rc = map_take(m, &p, &id)) == 0)
+		printf("next: %d\n", id);
+	printf("next: %s\n", errname(rc));
+	join(t);
+	printf("completion order:\n");
+	notes_print();
+	tp_map_free(m);
+	tp_executor_free(ex);
+	for (i = 0; i < 4; i++) {
+		tp_future_release(j[i].self);
+		ev_destroy(&gates[i]);
+	}
+	ev_destroy(&started);
+}
+
+static void
+sc_map_lazy(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[3];
+	int i, id, runs;
+
+	map_jobs(j, 3, NULL, NULL);
+	producer_init(&p, j, 3);
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 1;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("produced after create: %d\n", p.next);
+	tp_map_free(m);
+	runs = 0;
+	for (i = 0; i < 3; i++)
+		runs += atomic_load(&j[i].runs);
+	printf("after free without next: produced %d, runs %d, drops %d\n",
+	    p.next, runs, p.drops);
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	CHECK(0, map_take(m, &p, &id));
+	printf("first next: %d, produced %s\n", id, p.next >= 1 ?
+	    "some" : "none");
+	tp_map_free(m);
+	tp_executor_free(ex);
+}
+
+/*
+ * The producer opens the gate of item c when it produces item
+ * c + window - 1: item c, the one tp_map_next waits for, can finish only
+ * once the map has filled its window, so the look-ahead is at its limit
+ * at every step, and max_ahead shows the limit.
+ */
+static void
+map_window(unsigned nworkers, size_t window, int behind)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gates[10];
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[10];
+	int i, id, rc, inorder;
+
+	map_jobs(j, 10, gates, NULL);
+	producer_init(&p, j, 10);
+	p.open_behind = behind;
+	p.open_at_end = 1;
+	ex = executor(nworkers, 0, NULL, NULL);
+	opts.window = window;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	inorder = 1;
+	for (i = 0; (rc = map_take(m, &p, &id)) == 0; i++)
+		if (id != i)
+			inorder = 0;
+	printf("window: %zu\n", window);
+	printf("yielded: %d, in order: %s, then %s\n", i, yesno(inorder),
+	    errname(rc));
+	printf("most items produced and not yet returned: %d\n", p.max_ahead);
+	tp_map_free(m);
+	tp_executor_free(ex);
+	for (i = 0; i < 10; i++)
+		ev_destroy(&gates[i]);
+}
+
+static void
+sc_map_window(void)
+{
+	map_window(3, 3, 3);
+}
+
+static void
+sc_map_window_one(void)
+{
+	map_window(1, 1, 1);
+}
+
+/*
+ * With the default window (twice the workers), count what the first
+ * tp_map_next produces while every task is held by one gate: it fills the
+ * window, then times out.
+ */
+static void
+sc_map_window_default(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_future *f;
+	struct tp_map *m;
+	struct job j[20];
+	int i;
+
+	ev_init(&gate);
+	map_jobs(j, 20, NULL, NULL);
+	for (i = 0; i < 20; i++)
+		j[i].gate = &gate;
+	producer_init(&p, j, 20);
+	ex = executor(2, 0, NULL, NULL);
+	opts.timeout_ns = GRACE_MS * MS;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("workers: 2\n");
+	printf("first next: %s\n", errname(tp_map_next(m, &f)));
+	printf("produced: %d\n", p.next);
+	ev_post(&gate);
+	tp_map_free(m);
+	tp_executor_free(ex);
+	ev_destroy(&gate);
+}
+
+static void
+sc_map_timeout(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[1];
+	int id;
+
+	ev_init(&started);
+	map_jobs(j, 1, &gate, &started);
+	j[0].keep_self = 1;
+	producer_init(&p, j, 1);
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 1;
+	opts.timeout_ns = SHORT_NS;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("next: %s\n", errname(map_take(m, &p, &id)));
+	ev_wait(&started, 1);
+	ev_post(&gate);
+	CHECK(0, tp_future_wait(j[0].self, TP_FOREVER));
+	CHECK(0, map_take(m, &p, &id));
+	printf("next after the deadline, once finished: %d\n", id);
+	printf("next: %s\n", errname(map_take(m, &p, &id)));
+	tp_map_free(m);
+	tp_future_release(j[0].self);
+	tp_executor_free(ex);
+	ev_destroy(&gate);
+	ev_destroy(&started);
+}
+
+static void
+sc_map_producer_error(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct after w;
+	struct job j[3];
+	pthread_t t;
+	int i, id, rc;
+
+	ev_init(&gate);
+	ev_init(&started);
+	map_jobs(j, 3, NULL, &started);
+	for (i = 0; i < 3; i++)
+		j[i].gate = &gate;
+	producer_init(&p, j, 3);
+	p.fail = EIO;
+	ex = executor(3, 0, NULL, NULL);
+	opts.window = 8;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	/* The tasks finish only once all three run, the error produced. */
+	after_init(&w, &started, 3, &gate);
+	t = spawn(th_after, &w);
+	while ((rc = map_take(m, &p, &id)) == 0)
+		printf("next: %d\n", id);
+	printf("next: %s\n", errname(rc));
+	join(t);
+	tp_map_free(m);
+	tp_executor_free(ex);
+	ev_destroy(&gate);
+	ev_destroy(&started);
+}
+
+static void
+sc_map_end(void)
+{
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[2];
+	int id;
+
+	map_jobs(j, 2, NULL, NULL);
+	producer_init(&p, j, 2);
+	ex = executor(2, 0, NULL, NULL);
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, NULL));
+	CHECK(0, map_take(m, &p, &id));
+	printf("next: %d\n", id);
+	CHECK(0, map_take(m, &p, &id));
+	printf("next: %d\n", id);
+	printf("next: %s\n", errname(map_take(m, &p, &id)));
+	printf("next again: %s\n", errname(map_take(m, &p, &id)));
+	tp_map_free(m);
+	producer_init(&p, j, 0);
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, NULL));
+	printf("empty input: %s\n", errname(map_take(m, &p, &id)));
+	tp_map_free(m);
+	tp_executor_free(ex);
+	printf("drops: %d\n", p.drops);
+}
+
+static void
+sc_map_free_drop(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[10];
+	int i, id, once, unfinished;
+
+	map_jobs(j, 10, NULL, NULL);
+	producer_init(&p, j, 10);
+	ex = executor(2, 0, NULL, NULL);
+	opts.window = 4;
+	opts.drop = drop_record;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	for (i = 0; i < 2; i++) {
+		CHECK(0, map_take(m, &p, &id));
+		printf("next: %d\n", id);
+	}
+	tp_map_free(m);
+	once = 1;
+	unfinished = 0;
+	for (i = 0; i < 10; i++) {
+		if (p.dropped[i] != (i >= 2 && i < p.next))
+			once = 0;
+		if (p.dropped[i] > 0 && p.drop_state[i] != TP_DONE &&
+		    p.drop_state[i] != TP_CANCELLED)
+			unfinished++;
+	}
+	printf("returned items dropped: %d\n", p.dropped[0] + p.dropped[1]);
+	printf("every other produced item dropped once: %s\n", yesno(once &&
+	    p.drops == p.next - 2));
+	printf("dropped before finishing: %d\n", unfinished);
+	tp_executor_free(ex);
+}
+
+/* The executor-level callback of sc_map_free_cancels. */
+static void
+cb_cancelled(struct tp_future *f, void *arg)
+{
+	if (tp_future_state(f) == TP_CANCELLED)
+		ev_post(arg);
+}
+
+/*
+ * tp_map_free cancels what has not started and waits for the running
+ * task: the running one's gate opens only once the others are cancelled.
+ */
+static void
+sc_map_free_cancels(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started, cancelled;
+	struct tp_executor *ex;
+	struct after w;
+	struct producer p;
+	struct tp_future *f;
+	struct tp_map *m;
+	struct job j[10];
+	pthread_t t;
+	int i, ndone, ncancelled;
+
+	ev_init(&gate);
+	ev_init(&started);
+	ev_init(&cancelled);
+	map_jobs(j, 10, NULL, &started);
+	for (i = 0; i < 10; i++)
+		j[i].gate = &gate;
+	producer_init(&p, j, 10);
+	ex = executor(1, 0, cb_cancelled, &cancelled);
+	opts.window = 3;
+	opts.timeout_ns = GRACE_MS * MS;
+	opts.drop = drop_record;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("first next: %s\n", errname(tp_map_next(m, &f)));
+	printf("produced: %d\n", p.next);
+	ev_wait(&started, 1);
+	after_init(&w, &cancelled, p.next - 1, &gate);
+	w.limit_ms = 5000;
+	t = spawn(th_after, &w);
+	tp_map_free(m);
+	join(t);
+	printf("pending items cancelled while the running one was held: %s\n",
+	    yesno(!w.late));
+	ndone = ncancelled = 0;
+	for (i = 0; i < p.next; i++) {
+		if (p.dropped[i] != 1)
+			die("item %d dropped %d times", i, p.dropped[i]);
+		if (p.drop_state[i] == TP_DONE)
+			ndone++;
+		else if (p.drop_state[i] == TP_CANCELLED)
+			ncancelled++;
+	}
+	printf("dropped: %d, DONE %d, CANCELLED %d\n", p.drops, ndone,
+	    ncancelled);
+	tp_executor_free(ex);
+	ev_destroy(&gate);
+	ev_destroy(&started);
+	ev_destroy(&cancelled);
+}
+
+static void
+sc_map_submit_error(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[3];
+	int id, i;
+
+	map_jobs(j, 3, NULL, NULL);
+	producer_init(&p, j, 3);
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_executor_shutdown(ex, 0, 0));
+	opts.window = 1;
+	opts.drop = drop_record;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("next: %s\n", errname(map_take(m, &p, &id)));
+	tp_map_free(m);
+	printf("dropped:");
+	for (i = 0; i < 3; i++)
+		if (p.dropped[i] > 0)
+			printf(" %d (%d time%s)", i, p.dropped[i],
+			    p.dropped[i] == 1 ? "" : "s");
+	printf("\n");
+	printf("runs: %d\n", atomic_load(&j[0].runs));
+	tp_executor_free(ex);
+}
+
+static void
+sc_map_einval(void)
+{
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+
+	producer_init(&p, NULL, 0);
+	ex = executor(1, 0, NULL, NULL);
+	printf("no executor: %s\n", errname(tp_map_create(&m, NULL, task_job,
+	    produce, &p, NULL)));
+	printf("no task: %s\n", errname(tp_map_create(&m, ex, NULL, produce,
+	    &p, NULL)));
+	printf("no producer: %s\n", errname(tp_map_create(&m, ex, task_job,
+	    NULL, &p, NULL)));
+	tp_executor_free(ex);
+}
+
+/* ---- one worker -------------------------------------------------------- */
+
+struct chain {
+	struct tp_executor *ex;
+	atomic_int *runs;
+	atomic_int calls;
+	struct event ev;
+};
+
+/* The first 50 calls submit one more task, from the callback. */
+static void
+cb_chain(struct tp_future *f, void *arg)
+{
+	struct chain *c = arg;
+
+	(void)f;
+	if (atomic_fetch_add(&c->calls, 1) < 50)
+		CHECK(0, tp_submit(c->ex, task_count, c->runs, NULL));
+	ev_post(&c->ev);
+}
+
+static void
+sc_one_worker(void)
+{
+	enum { N = 200, M = 100 };
+	struct tp_future **fs, **done, **not_done;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct chain c;
+	struct job *j;
+	atomic_int runs;
+	size_t nd, nn;
+	int i, id, inorder, mapped;
+
+	atomic_init(&runs, 0);
+	fs = xcalloc(N, sizeof(*fs));
+	done = xcalloc(N, sizeof(*done));
+	not_done = xcalloc(N, sizeof(*not_done));
+	j = xcalloc(M, sizeof(*j));
+	ex = executor(1, 0, NULL, NULL);
+	c.ex = ex;
+	c.runs = &runs;
+	atomic_init(&c.calls, 0);
+	ev_init(&c.ev);
+	for (i = 0; i < N; i++) {
+		CHECK(0, tp_submit(ex, task_count, &runs, &fs[i]));
+		CHECK(0, tp_future_on_done(fs[i], cb_chain, &c));
+	}
+	CHECK(0, tp_wait(fs, N, TP_ALL_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn));
+	ev_wait(&c.ev, N);
+	printf("futures done: %zu\n", nd);
+	printf("callbacks: %d\n", atomic_load(&c.calls));
+	map_jobs(j, M, NULL, NULL);
+	producer_init(&p, j, M);
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, NULL));
+	inorder = 1;
+	for (mapped = 0; map_take(m, &p, &id) == 0; mapped++)
+		if (id != mapped)
+			inorder = 0;
+	tp_map_free(m);
+	printf("map yielded: %d, in order: %s\n", mapped, yesno(inorder));
+	tp_executor_free(ex);
+	printf("counted task runs: %d\n", atomic_load(&runs));
+	release_all(fs, N);
+	ev_destroy(&c.ev);
+	free(fs);
+	free(done);
+	free(not_done);
+	free(j);
+}
+
+/* ---- races ------------------------------------------------------------- */
+
+struct racesub {
+	struct tp_executor *ex;
+	struct tp_future **fs;
+	atomic_int *runs;
+	atomic_int *cbs;
+	int first;
+	int n;
+	pthread_barrier_t *start;
+};
+
+static void *
+th_racesub(void *arg)
+{
+	struct racesub *r = arg;
+	int i, k;
+
+	barrier_wait(r->start);
+	for (i = 0; i < r->n; i++) {
+		k = r->first + i;
+		CHECK(0, tp_submit(r->ex, task_count, &r->runs[k], &r->fs[k]));
+		CHECK(0, tp_future_on_done(r->fs[k], cb_count, &r->cbs[k]));
+	}
+	return NULL;
+}
+
+static int
+count_ones(atomic_int *v, int n)
+{
+	int i, ones;
+
+	ones = 0;
+	for (i = 0; i < n; i++)
+		if (atomic_load(&v[i]) == 1)
+			ones++;
+	return ones;
+}
+
+static void
+sc_race_submit(void)
+{
+	enum { THREADS = 8, PER = 1250, N = THREADS * PER };
+	struct tp_future **fs, **done, **not_done;
+	struct racesub r[THREADS];
+	pthread_barrier_t start;
+	struct tp_executor *ex;
+	pthread_t t[THREADS];
+	atomic_int *runs, *cbs, execs;
+	size_t nd, nn;
+	int i;
+
+	fs = xcalloc(N, sizeof(*fs));
+	done = xcalloc(N, sizeof(*done));
+	not_done = xcalloc(N, sizeof(*not_done));
+	runs = xcalloc(N, sizeof(*runs));
+	cbs = xcalloc(N, sizeof(*cbs));
+	for (i = 0; i < N; i++) {
+		atomic_init(&runs[i], 0);
+		atomic_init(&cbs[i], 0);
+	}
+	atomic_init(&execs, 0);
+	ex = executor(4, 0, cb_count, &execs);
+	CHECK(0, pthread_barrier_init(&start, NULL, THREADS));
+	for (i = 0; i < THREADS; i++) {
+		r[i].ex = ex;
+		r[i].fs = fs;
+		r[i].runs = runs;
+		r[i].cbs = cbs;
+		r[i].first = i * PER;
+		r[i].n = PER;
+		r[i].start = &start;
+		t[i] = spawn(th_racesub, &r[i]);
+	}
+	for (i = 0; i < THREADS; i++)
+		join(t[i]);
+	CHECK(0, tp_wait(fs, N, TP_ALL_COMPLETED, TP_FOREVER, done, &nd,
+	    not_done, &nn));
+	tp_executor_free(ex);
+	printf("futures: %d from %d threads\n", N, THREADS);
+	printf("finished: %zu, unfinished: %zu\n", nd, nn);
+	printf("tasks run exactly once: %d\n", count_ones(runs, N));
+	printf("callbacks run exactly once: %d\n", count_ones(cbs, N));
+	printf("executor callbacks: %d\n", atomic_load(&execs));
+	release_all(fs, N);
+	CHECK(0, pthread_barrier_destroy(&start));
+	free(fs);
+	free(done);
+	free(not_done);
+	free(runs);
+	free(cbs);
+}
+
+enum { RC_ITER = 2000, RC_K = 4 };
+
+struct racecancel {
+	pthread_barrier_t bar;
+	struct tp_future *cur[RC_K];
+	int rc[RC_K];
+};
+
+static void *
+th_racecancel(void *arg)
+{
+	struct racecancel *rc = arg;
+	int it, k;
+
+	for (it = 0; it < RC_ITER; it++) {
+		barrier_wait(&rc->bar);
+		for (k = RC_K - 1; k >= 0; k--)
+			rc->rc[k] = tp_future_cancel(rc->cur[k]);
+		barrier_wait(&rc->bar);
+	}
+	return NULL;
+}
+
+static void
+sc_race_cancel(void)
+{
+	enum { N = RC_ITER * RC_K };
+	struct racecancel rc;
+	struct tp_executor *ex;
+	atomic_int *runs, *cbs, execs;
+	enum tp_state s;
+	pthread_t t;
+	int it, k, i, consistent, r;
+
+	runs = xcalloc(N, sizeof(*runs));
+	cbs = xcalloc(N, sizeof(*cbs));
+	for (i = 0; i < N; i++) {
+		atomic_init(&runs[i], 0);
+		atomic_init(&cbs[i], 0);
+	}
+	atomic_init(&execs, 0);
+	ex = executor(2, 0, cb_count, &execs);
+	CHECK(0, pthread_barrier_init(&rc.bar, NULL, 2));
+	t = spawn(th_racecancel, &rc);
+	consistent = 0;
+	for (it = 0; it < RC_ITER; it++) {
+		for (k = 0; k < RC_K; k++) {
+			i = it * RC_K + k;
+			CHECK(0, tp_submit(ex, task_count, &runs[i],
+			    &rc.cur[k]));
+			CHECK(0, tp_future_on_done(rc.cur[k], cb_count,
+			    &cbs[i]));
+		}
+		barrier_wait(&rc.bar);
+		barrier_wait(&rc.bar);
+		CHECK(0, tp_wait(rc.cur, RC_K, TP_ALL_COMPLETED, TP_FOREVER,
+		    NULL, NULL, NULL, NULL));
+		for (k = 0; k < RC_K; k++) {
+			i = it * RC_K + k;
+			s = tp_future_state(rc.cur[k]);
+			r = atomic_load(&runs[i]);
+			if ((rc.rc[k] == 0 && s == TP_CANCELLED && r == 0) ||
+			    (rc.rc[k] == EBUSY && s == TP_DONE && r == 1))
+				consistent++;
+			tp_future_release(rc.cur[k]);
+		}
+	}
+	join(t);
+	tp_executor_free(ex);
+	printf("futures: %d\n", N);
+	printf("cancel result, state and runs agree: %d\n", consistent);
+	printf("callbacks run exactly once: %d\n", count_ones(cbs, N));
+	printf("executor callbacks: %d\n", atomic_load(&execs));
+	CHECK(0, pthread_barrier_destroy(&rc.bar));
+	free(runs);
+	free(cbs);
+}
+
+static void
+sc_race_shutdown(void)
+{
+	enum { ITER = 200, N = 16 };
+	struct tp_future *fs[N];
+	struct tp_executor *ex;
+	atomic_int runs[N], cbs[N], execs;
+	int it, k, mode, finished, consistent, once, done, nexec;
+	enum tp_state s;
+
+	for (mode = 1; mode >= 0; mode--) {
+		finished = consistent = once = done = nexec = 0;
+		for (it = 0; it < ITER; it++) {
+			atomic_init(&execs, 0);
+			ex = executor(2, 0, cb_count, &execs);
+			for (k = 0; k < N; k++) {
+				atomic_init(&runs[k], 0);
+				atomic_init(&cbs[k], 0);
+				CHECK(0, tp_submit(ex, task_count, &runs[k],
+				    &fs[k]));
+				CHECK(0, tp_future_on_done(fs[k], cb_count,
+				    &cbs[k]));
+			}
+			CHECK(0, tp_executor_shutdown(ex, 1, mode));
+			/* All is settled once a shutdown with wait returns. */
+			for (k = 0; k < N; k++) {
+				s = tp_future_state(fs[k]);
+				if (s == TP_DONE || s == TP_CANCELLED)
+					finished++;
+				if (s == TP_DONE)
+					done++;
+				if ((s == TP_DONE &&
+				    atomic_load(&runs[k]) == 1) ||
+				    (s == TP_CANCELLED && mode == 1 &&
+				    atomic_load(&runs[k]) == 0))
+					consistent++;
+				if (atomic_load(&cbs[k]) == 1)
+					once++;
+			}
+			nexec += atomic_load(&execs);
+			tp_executor_free(ex);
+			release_all(fs, N);
+		}
+		printf("cancel_pending=%d: futures %d\n", mode, ITER * N);
+		printf("finished %d, state agrees with runs %d\n", finished,
+		    consistent);
+		printf("callbacks run exactly once %d, executor callbacks %d\n",
+		    once, nexec);
+		if (mode == 0)
+			printf("done %d\n", done);
+	}
+}
+
+/* as_completed over futures listed three times, racing their completion. */
+static void
+sc_race_as_completed(void)
+{
+	enum { ITER = 100, N = 30, L = 3 * N };
+	struct tp_future *fs[N], *list[L], *f;
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	atomic_int runs[N];
+	int seen[N];
+	int it, i, k, once, extra, total;
+	unsigned x;
+
+	ex = executor(4, 0, NULL, NULL);
+	x = 12345;
+	once = extra = total = 0;
+	for (it = 0; it < ITER; it++) {
+		for (i = 0; i < N; i++) {
+			atomic_init(&runs[i], 0);
+			seen[i] = 0;
+			CHECK(0, tp_submit(ex, task_count, &runs[i], &fs[i]));
+		}
+		for (i = 0; i < L; i++)
+			list[i] = fs[i % N];
+		for (i = L - 1; i > 0; i--) {
+			x = x * 1103515245u + 12345u;
+			k = (int)((x >> 16) % (unsigned)(i + 1));
+			f = list[i];
+			list[i] = list[k];
+			list[k] = f;
+		}
+		CHECK(0, tp_as_completed_create(&ac, list, L, TP_FOREVER));
+		while (tp_as_completed_next(ac, &f) == 0) {
+			k = (int)((atomic_int *)tp_future_arg(f) - runs);
+			if (seen[k]++ > 0)
+				extra++;
+			total++;
+		}
+		for (i = 0; i < N; i++)
+			if (seen[i] == 1)
+				once++;
+		tp_as_completed_free(ac);
+		release_all(fs, N);
+	}
+	tp_executor_free(ex);
+	printf("futures: %d, listed 3 times each\n", ITER * N);
+	printf("yielded: %d, exactly once: %d, repeats: %d\n", total, once,
+	    extra);
+}
+
+struct acadder {
+	struct tp_executor *ex;
+	struct tp_as_completed *ac;
+	atomic_int *runs;
+	int n;
+	struct event added;
+};
+
+/* Submit n futures, add each twice, keep no reference of its own. */
+static void *
+th_acadder(void *arg)
+{
+	struct acadder *a = arg;
+	struct tp_future *f;
+	int i;
+
+	for (i = 0; i < a->n; i++) {
+		CHECK(0, tp_submit(a->ex, task_count, &a->runs[i], &f));
+		CHECK(0, tp_as_completed_add(a->ac, f));
+		CHECK(0, tp_as_completed_add(a->ac, f));
+		tp_future_release(f);
+		ev_post(&a->added);
+	}
+	return NULL;
+}
+
+static void
+sc_race_as_completed_add(void)
+{
+	enum { ITER = 50, N = 40 };
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *f, *none[1] = { NULL };
+	struct acadder a;
+	atomic_int runs[N];
+	int seen[N];
+	int it, i, k, rc, yielded, once, total;
+	pthread_t t;
+
+	ex = executor(3, 0, NULL, NULL);
+	once = total = 0;
+	for (it = 0; it < ITER; it++) {
+		for (i = 0; i < N; i++) {
+			atomic_init(&runs[i], 0);
+			seen[i] = 0;
+		}
+		CHECK(0, tp_as_completed_create(&ac, none, 0, TP_FOREVER));
+		a.ex = ex;
+		a.ac = ac;
+		a.runs = runs;
+		a.n = N;
+		ev_init(&a.added);
+		t = spawn(th_acadder, &a);
+		yielded = 0;
+		while (yielded < N) {
+			rc = tp_as_completed_next(ac, &f);
+			if (rc == 0) {
+				k = (int)((atomic_int *)tp_future_arg(f) -
+				    runs);
+				seen[k]++;
+				yielded++;
+			} else {
+				/* Everything added so far was yielded. */
+				CHECK(ENOENT, rc);
+				ev_wait(&a.added, yielded + 1);
+			}
+		}
+		join(t);
+		CHECK(ENOENT, tp_as_completed_next(ac, &f));
+		for (i = 0; i < N; i++)
+			if (seen[i] == 1)
+				once++;
+		total += yielded;
+		tp_as_completed_free(ac);
+		ev_destroy(&a.added);
+	}
+	tp_executor_free(ex);
+	printf("futures added twice each while iterating: %d\n", ITER * N);
+	printf("yielded: %d, exactly once: %d\n", total, once);
+}
+
+/*
+ * tp_wait with a short timeout while some futures finish and one is held
+ * by a gate: every future lands in exactly one half, the gated one in
+ * not_done, and everything in done has finished.
+ */
+static void
+sc_race_wait_timeout(void)
+{
+	enum { ITER = 100, N = 6, L = 2 * N };
+	struct tp_future *fs[N], *list[L], *done[L], *not_done[L];
+	struct tp_executor *ex;
+	struct event gate;
+	struct job j[N];
+	size_t nd, nn, i;
+	int it, k, mode, count, splits, good, bad;
+
+	ex = executor(3, 0, NULL, NULL);
+	splits = good = 0;
+	for (it = 0; it < ITER; it++) {
+		ev_init(&gate);
+		for (k = 0; k < N; k++) {
+			job_init(&j[k], k, NULL);
+			if (k == 0)
+				j[k].gate = &gate;
+			fs[k] = submit(ex, &j[k]);
+		}
+		/* Every future twice, in a scrambled order. */
+		for (k = 0; k < L; k++)
+			list[k] = fs[(k * 5) % N];
+		for (mode = 0; mode < 2; mode++) {
+			if (mode == 0)
+				CHECK(ETIMEDOUT, tp_wait(list, L,
+				    TP_ALL_COMPLETED, 2 * MS, done, &nd,
+				    not_done, &nn));
+			else
+				CHECK(0, tp_wait(list, L, TP_FIRST_COMPLETED,
+				    TP_FOREVER, done, &nd, not_done, &nn));
+			splits++;
+			bad = nd + nn != N || (mode == 1 && nd == 0);
+			for (i = 0; i < nd; i++)
+				if (tp_future_state(done[i]) != TP_DONE ||
+				    fid(done[i]) == 0)
+					bad = 1;
+			for (k = 0; k < N; k++) {
+				count = 0;
+				for (i = 0; i < nd; i++)
+					count += done[i] == fs[k];
+				for (i = 0; i < nn; i++)
+					count += not_done[i] == fs[k];
+				if (count != 1)
+					bad = 1;
+			}
+			if (!bad)
+				good++;
+		}
+		ev_post(&gate);
+		CHECK(0, tp_wait(list, L, TP_ALL_COMPLETED, TP_FOREVER, done,
+		    &nd, not_done, &nn));
+		if (nd == N && nn == 0)
+			good++;
+		splits++;
+		release_all(fs, N);
+		ev_destroy(&gate);
+	}
+	tp_executor_free(ex);
+	printf("splits: %d, consistent: %d\n", splits, good);
+}
+
+/* ---- table ------------------------------------------------------------- */
+
+static const struct scenario scenarios[] = {
+	{ "create-free", sc_create_free },
+	{ "create-zero", sc_create_zero },
+	{ "create-small-stack", sc_create_small_stack },
+	{ "create-stack-size", sc_create_stack_size },
+	{ "submit-result", sc_submit_result },
+	{ "result-status", sc_result_status },
+	{ "result-null", sc_result_null },
+	{ "submit-no-future", sc_submit_no_future },
+	{ "submit-after-shutdown", sc_submit_after_shutdown },
+	{ "shutdown-twice", sc_shutdown_twice },
+	{ "queue-bounded", sc_queue_bounded },
+	{ "queue-shutdown", sc_queue_shutdown },
+	{ "states", sc_states },
+	{ "result-timeout", sc_result_timeout },
+	{ "result-cancelled", sc_result_cancelled },
+	{ "cancel-pending", sc_cancel_pending },
+	{ "cancel-running", sc_cancel_running },
+	{ "cancel-done", sc_cancel_done },
+	{ "cancel-hook", sc_cancel_hook },
+	{ "hook-after-cancel", sc_hook_after_cancel },
+	{ "hook-removed", sc_hook_removed },
+	{ "hook-remove-waits", sc_hook_remove_waits },
+	{ "hook-return-waits", sc_hook_return_waits },
+	{ "hook-after-return", sc_hook_after_return },
+	{ "callbacks-order", sc_callbacks_order },
+	{ "callbacks-thread", sc_callbacks_thread },
+	{ "callbacks-done-at-once", sc_callbacks_done_at_once },
+	{ "callbacks-after-cancel", sc_callbacks_after_cancel },
+	{ "callbacks-nested", sc_callbacks_nested },
+	{ "release-in-callback", sc_release_in_callback },
+	{ "release-early", sc_release_early },
+	{ "retain-release", sc_retain_release },
+	{ "null-frees", sc_null_frees },
+	{ "executor-on-done", sc_executor_on_done },
+	{ "shutdown-cancel-pending", sc_shutdown_cancel_pending },
+	{ "shutdown-wait-runs-queued", sc_shutdown_wait_runs_queued },
+	{ "shutdown-nowait-keeps-queued", sc_shutdown_nowait_keeps_queued },
+	{ "free-runs-queued", sc_free_runs_queued },
+	{ "shutdown-edeadlk", sc_shutdown_edeadlk },
+	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
+	{ "worker-signals", sc_worker_signals },
+	{ "wait-first-completed", sc_wait_first_completed },
+	{ "wait-first-exception", sc_wait_first_exception },
+	{ "wait-first-exception-none", sc_wait_first_exception_none },
+	{ "wait-first-exception-cancelled", sc_wait_first_exception_cancelled },
+	{ "wait-all-completed", sc_wait_all_completed },
+	{ "wait-timeout", sc_wait_timeout },
+	{ "wait-two-executors", sc_wait_two_executors },
+	{ "wait-duplicates", sc_wait_duplicates },
+	{ "wait-einval", sc_wait_einval },
+	{ "wait-no-split", sc_wait_no_split },
+	{ "as-completed-order", sc_as_completed_order },
+	{ "as-completed-done-first", sc_as_completed_done_first },
+	{ "as-completed-duplicates", sc_as_completed_duplicates },
+	{ "as-completed-timeout", sc_as_completed_timeout },
+	{ "as-completed-empty", sc_as_completed_empty },
+	{ "as-completed-add", sc_as_completed_add },
+	{ "as-completed-two-executors", sc_as_completed_two_executors },
+	{ "map-order", sc_map_order },
+	{ "map-lazy", sc_map_lazy },
+	{ "map-window", sc_map_window },
+	{ "map-window-one", sc_map_window_one },
+	{ "map-window-default", sc_map_window_default },
+	{ "map-timeout", sc_map_timeout },
+	{ "map-producer-error", sc_map_producer_error },
+	{ "map-end", sc_map_end },
+	{ "map-free-drop", sc_map_free_drop },
+	{ "map-free-cancels", sc_map_free_cancels },
+	{ "map-submit-error", sc_map_submit_error },
+	{ "map-einval", sc_map_einval },
+	{ "one-worker", sc_one_worker },
+	{ "race-submit", sc_race_submit },
+	{ "race-cancel", sc_race_cancel },
+	{ "race-shutdown", sc_race_shutdown },
+	{ "race-as-completed", sc_race_as_completed },
+	{ "race-as-completed-add", sc_race_as_completed_add },
+	{ "race-wait-timeout", sc_race_wait_timeout },
+};
+
+int
+main(int argc, char **argv)
+{
+	struct sigaction sa;
+	const char *env;
+	unsigned secs;
+	size_t i;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: tp-driver scenario | list\n");
+		return 2;
+	}
+	if (strcmp(argv[1], "list") == 0) {
+		for (i = 0; i < NELEM(scenarios); i++)
+			printf("%s\n", scenarios[i].name);
+		return 0;
+	}
+	for (i = 0; i < NELEM(scenarios); i++)
+		if (strcmp(argv[1], scenarios[i].name) == 0)
+			break;
+	if (i == NELEM(scenarios)) {
+		fprintf(stderr, "tp-driver: %s: unknown scenario\n", argv[1]);
+		return 2;
+	}
+	scenario_name = scenarios[i].name;
+	main_thread = pthread_self();
+	secs = 120;
+	if ((env = getenv("TP_DRIVER_ALARM")) != NULL)
+		secs = (unsigned)strtoul(env, NULL, 10);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, NULL) != 0)
+		die("sigaction failed");
+	alarm(secs);
+	scenarios[i].fn();
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("cannot write stdout");
+	return 0;
+}
