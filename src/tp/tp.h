@@ -144,8 +144,9 @@ struct tp_executor_opts {
 
 /*
  * Map options; zero-initialise (or use TP_MAP_OPTS_INIT).
- *   window       how many items may be submitted ahead of the one the
- *                caller waits for (the look-ahead); 0: twice the
+ *   window       how many submitted, not yet returned futures the map
+ *                may hold, the one the caller waits for included (the
+ *                look-ahead; 1 means no look-ahead); 0: twice the
  *                executor's workers.
  *   timeout_ns   deadline for the whole map, counted from tp_map_create;
  *                0 in the struct means no limit (TP_FOREVER also does).
@@ -274,9 +275,10 @@ int tp_future_result(struct tp_future *f, int64_t timeout_ns, void **result,
  * becomes CANCELLED at once: its task never runs, its callbacks run on
  * this thread before tp_future_cancel returns.  A RUNNING future whose
  * task registered a cancel hook gets the hook called (on this thread) and
- * becomes CANCELLED when its task returns.  Returns 0 in those cases and
- * when f was already CANCELLED; EBUSY when f is RUNNING without a hook or
- * already DONE.
+ * becomes CANCELLED when its task returns.  Returns 0 in those cases,
+ * when f was already CANCELLED, and when f is RUNNING and a cancel through
+ * its hook was already asked for (even if the task has removed the hook
+ * since); EBUSY when f is RUNNING without a hook or already DONE.
  * Thread-safe: yes.  May block: only while the hook runs.  From a done
  * callback: yes.
  */
@@ -330,8 +332,9 @@ int tp_map_create(struct tp_map **mp, struct tp_executor *ex, tp_task_fn *fn,
  * tp_future_arg).  While the oldest future is unfinished, more items are
  * produced and submitted until the window is full; the producer runs on
  * this thread.  Returns ENOENT after the last future, ETIMEDOUT when the
- * map's deadline passes before the next future finishes (call again to
- * keep waiting; a finished future is still returned after the deadline),
+ * map's deadline passes before the next future finishes (once it has
+ * passed, later calls only poll: they return a finished future or
+ * ETIMEDOUT at once),
  * the producer's error once the futures before it have been returned, or
  * the error of tp_submit (ESHUTDOWN, ENOMEM; the item is then handed to
  * drop).
@@ -378,8 +381,9 @@ int tp_as_completed_add(struct tp_as_completed *ac, struct tp_future *f);
  * Wait for the next finished future of the set.  Returns 0 with *fp set
  * to it (borrowed: valid until tp_as_completed_free, or longer with
  * tp_future_retain), ENOENT when every future added so far has been
- * yielded, or ETIMEDOUT when the deadline passes first (call again to
- * keep waiting; finished futures are still yielded after it).
+ * yielded, or ETIMEDOUT when the deadline passes first (once it has
+ * passed, later calls only poll: they yield a finished future or return
+ * ETIMEDOUT at once).
  * Thread-safe: yes, but each future goes to one caller only.
  * May block: yes.  From a done callback: yes, but see tp_future_wait.
  */
@@ -402,7 +406,8 @@ void tp_as_completed_free(struct tp_as_completed *ac);
  * two caller-provided arrays of at least n entries each (borrowed
  * pointers: no reference is taken), with their counts in *ndone and
  * *nnot_done.  done and not_done may be NULL when the split is not
- * wanted.  Returns 0 when the condition holds, ETIMEDOUT when the time ran
+ * wanted (the counts are still stored where ndone and nnot_done point;
+ * those may be NULL too).  Returns 0 when the condition holds, ETIMEDOUT when the time ran
  * out first (the split is filled in either case), EINVAL for a bad mode,
  * ENOMEM.
  * Thread-safe: yes.  May block: yes.  From a done callback: yes, but see

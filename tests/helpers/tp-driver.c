@@ -525,13 +525,11 @@ release_all(struct tp_future **fs, size_t n)
 }
 
 /*
- * A thread that opens gates: after first (if set) has been posted, it
- * opens each of gates but the last, then checks that returned is not
- * posted for GRACE_MS (that the main thread is still held back), then
- * opens the last gate.
+ * A thread that opens gates in order.  Before the last one it checks that
+ * returned (if set) stays unposted for GRACE_MS, that is, that the main
+ * thread is still held back by the gates, and notes in premature if not.
  */
 struct opener {
-	struct event *first;
 	struct event *gates[4];
 	int ngates;
 	struct event *returned;
@@ -544,11 +542,10 @@ th_opener(void *arg)
 	struct opener *o = arg;
 	int i;
 
-	if (o->first != NULL)
-		ev_wait(o->first, 1);
 	for (i = 0; i < o->ngates; i++) {
 		if (i == o->ngates - 1 && o->returned != NULL)
-			o->premature = ev_wait_ms(o->returned, 1, GRACE_MS) == 0;
+			o->premature =
+			    ev_wait_ms(o->returned, 1, GRACE_MS) == 0;
 		ev_post(o->gates[i]);
 	}
 	return NULL;
@@ -1915,7 +1912,8 @@ sc_shutdown_nowait_keeps_queued(void)
 	job_init(&d, 3, "D");
 	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 0, 0)));
 	for (i = 0; i < 3; i++)
-		printf("%s: %s\n", j[i].name, statename(tp_future_state(fs[i])));
+		printf("%s: %s\n", j[i].name,
+		    statename(tp_future_state(fs[i])));
 	printf("submit D: %s\n", errname(tp_submit(ex, task_job, &d, NULL)));
 	ev_post(&gate);
 	tp_executor_free(ex);
