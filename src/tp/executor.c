@@ -19,6 +19,8 @@
  * executor outlives its use of ex->mu even if the future finishes and the
  * executor is freed meanwhile.
  */
+/* For glibc's adaptive mutex type, used when it exists (see below). */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
@@ -36,6 +38,9 @@ struct tp_executor {
 	struct tp__link queue;		/* struct tp_future.qlink */
 	size_t nqueued;
 	unsigned nidle;			/* workers waiting on work */
+	/* Read without the lock by a spinning worker (see worker()). */
+	atomic_size_t queued_hint;	/* nqueued, or 1 at shutdown */
+	atomic_uint nspinning;		/* workers spinning, at most 1 */
 	unsigned nblocked;		/* submitters waiting on space */
 	int shutdown;
 	int joining;			/* a thread is joining the workers */
@@ -47,6 +52,41 @@ struct tp_executor {
 	unsigned nworkers;
 	pthread_t *threads;
 };
+
+/* Publish the queue length for a spinning worker; under ex->mu. */
+static void
+hint(struct tp_executor *ex)
+{
+	atomic_store_explicit(&ex->queued_hint,
+	    ex->shutdown ? 1 : ex->nqueued, memory_order_relaxed);
+}
+
+/*
+ * Wait briefly for work without sleeping.  A worker that finds the queue
+ * empty would otherwise sleep and be woken by the next tp_submit: a futex
+ * call and a context switch per task whenever workers are faster than the
+ * submitter, which caps the pool at a few hundred thousand tasks a
+ * second.  One worker at a time (so spinners never crowd the submitter
+ * off the CPUs) watches the queue length for a few microseconds; a
+ * submitter that sees it spinning does not signal.  This is the one busy
+ * wait in libtp, bounded, and only between tasks.
+ */
+#define SPIN_ROUNDS 2000
+
+static void
+spin_for_work(struct tp_executor *ex)
+{
+	unsigned i;
+
+	for (i = 0; i < SPIN_ROUNDS; i++) {
+		if (atomic_load_explicit(&ex->queued_hint,
+		    memory_order_relaxed) != 0)
+			return;
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+}
 
 void
 tp__executor_ref(struct tp_executor *ex)
@@ -103,6 +143,7 @@ tp__executor_cancel(struct tp_executor *ex, struct tp_future *f)
 	}
 	tp__list_remove(&f->qlink);
 	ex->nqueued--;
+	hint(ex);
 	if (ex->nblocked > 0)
 		pthread_cond_signal(&ex->space);
 	tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
@@ -133,20 +174,40 @@ worker(void *arg)
 	struct tp_executor *ex = arg;
 	struct tp_future *f;
 
+	int spun = 0;
+
 	pthread_mutex_lock(&ex->mu);
 	for (;;) {
 		while (tp__list_empty(&ex->queue) && !ex->shutdown) {
+			if (!spun && atomic_load_explicit(&ex->nspinning,
+			    memory_order_relaxed) == 0) {
+				/* Re-checked under the lock before sleeping,
+				 * so a task pushed meanwhile is not missed. */
+				atomic_fetch_add(&ex->nspinning, 1);
+				pthread_mutex_unlock(&ex->mu);
+				spin_for_work(ex);
+				atomic_fetch_sub(&ex->nspinning, 1);
+				pthread_mutex_lock(&ex->mu);
+				spun = 1;
+				continue;
+			}
 			ex->nidle++;
 			pthread_cond_wait(&ex->work, &ex->mu);
 			ex->nidle--;
 		}
+		spun = 0;
 		if (tp__list_empty(&ex->queue))
 			break;	/* shut down and drained */
 		f = tp__container(tp__list_pop_front(&ex->queue),
 		    struct tp_future, qlink);
 		ex->nqueued--;
+		hint(ex);
 		if (ex->nblocked > 0)
 			pthread_cond_signal(&ex->space);
+		/* Submitters skip the wake-up while a worker spins, so pass
+		 * it on: more work and a sleeping worker means wake it. */
+		if (!tp__list_empty(&ex->queue) && ex->nidle > 0)
+			pthread_cond_signal(&ex->work);
 		/* Still under ex->mu, so a canceller sees PENDING only while
 		 * f is in the queue. */
 		pthread_mutex_lock(&f->mu);
@@ -159,6 +220,31 @@ worker(void *arg)
 	}
 	pthread_mutex_unlock(&ex->mu);
 	return NULL;
+}
+
+/*
+ * The executor lock is taken for every submission and every task a worker
+ * takes, by the submitting thread and all the workers at once, and held
+ * for a few instructions.  A plain glibc mutex puts a contender to sleep at
+ * once, which costs a futex call and a context switch per task; the
+ * adaptive kind spins briefly first.  Elsewhere a plain mutex does.
+ */
+static int
+executor_mutex_init(pthread_mutex_t *mu)
+{
+#ifdef PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP
+	pthread_mutexattr_t a;
+	int e;
+
+	if ((e = pthread_mutexattr_init(&a)) != 0)
+		return e;
+	if ((e = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP)) == 0)
+		e = pthread_mutex_init(mu, &a);
+	pthread_mutexattr_destroy(&a);
+	return e;
+#else
+	return pthread_mutex_init(mu, NULL);
+#endif
 }
 
 int
@@ -175,7 +261,7 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 	if (opts == NULL)
 		opts = &defaults;
 	if (nworkers == 0 ||
-	    (opts->stack_size != 0 && opts->stack_size < PTHREAD_STACK_MIN))
+	    (opts->stack_size != 0 && opts->stack_size < (size_t)PTHREAD_STACK_MIN))
 		return EINVAL;
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		return ENOMEM;
@@ -183,7 +269,7 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 		e = ENOMEM;
 		goto fail_ex;
 	}
-	if ((e = pthread_mutex_init(&ex->mu, NULL)) != 0)
+	if ((e = executor_mutex_init(&ex->mu)) != 0)
 		goto fail_threads;
 	if ((e = tp__cond_init(&ex->work)) != 0)
 		goto fail_mu;
@@ -197,6 +283,8 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 	    (e = pthread_attr_setstacksize(&attr, opts->stack_size)) != 0)
 		goto fail_attr;
 	atomic_init(&ex->refs, 1);
+	atomic_init(&ex->queued_hint, 0);
+	atomic_init(&ex->nspinning, 0);
 	tp__list_init(&ex->queue);
 	ex->max_queued = opts->max_queued;
 	ex->on_done = opts->on_done;
@@ -260,7 +348,10 @@ tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
 	}
 	tp__list_push_back(&ex->queue, &f->qlink);
 	ex->nqueued++;
-	if (ex->nidle > 0)
+	hint(ex);
+	/* A spinning worker will see the task; see spin_for_work. */
+	if (ex->nidle > 0 && atomic_load_explicit(&ex->nspinning,
+	    memory_order_relaxed) == 0)
 		pthread_cond_signal(&ex->work);
 	pthread_mutex_unlock(&ex->mu);
 	if (fp != NULL)
@@ -298,6 +389,7 @@ cancel_queued(struct tp_executor *ex)
 	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
 		f = tp__container(l, struct tp_future, qlink);
 		ex->nqueued--;
+		hint(ex);
 		pthread_mutex_lock(&f->mu);
 		tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
 		pthread_mutex_unlock(&f->mu);
@@ -314,6 +406,7 @@ tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
 
 	pthread_mutex_lock(&ex->mu);
 	ex->shutdown = 1;
+	hint(ex);
 	pthread_cond_broadcast(&ex->work);
 	pthread_cond_broadcast(&ex->space);
 	if (cancel_pending)

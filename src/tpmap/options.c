@@ -1,0 +1,498 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Option parsing: GNU parallel's option names in one getopt_long table,
+ * every number through strtonum, the ::: / :::: source lists after the
+ * command, and the checks of combinations once the loop is over.  Errors
+ * are one line naming the option and the value, exit status 255 as GNU
+ * parallel's.  The option list here, usage(), man/tpmap.1 and the
+ * completion files must name the same options (tests/10-options.bats).
+ */
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "compat.h"
+#include "options.h"
+#include "tp.h"
+#include "util.h"
+
+#define TPMAP_VERSION "0.1.0"
+
+/* Long options without a short form. */
+enum {
+	OPT_BASENAMEREPLACE = CHAR_MAX + 1,
+	OPT_BNER,
+	OPT_CSV,
+	OPT_DIRNAMEREPLACE,
+	OPT_DRY_RUN,
+	OPT_EXTREPLACE,
+	OPT_FILES,
+	OPT_GROUP,
+	OPT_HEADER,
+	OPT_LINE_BUFFER,
+	OPT_LINK,
+	OPT_RESULTS,
+	OPT_SEQREPLACE,
+	OPT_SLOTREPLACE,
+	OPT_TAG,
+	OPT_TAGSTRING,
+	OPT_TRIM,
+	OPT_VERBOSE,
+	OPT_IGNORED
+};
+
+static const char shortopts[] = "+0a:C:d:E:hI:j:kL:mn:N:P:qrs:tuvVX";
+
+static const struct option longopts[] = {
+	{ "null", no_argument, NULL, '0' },
+	{ "arg-file", required_argument, NULL, 'a' },
+	{ "colsep", required_argument, NULL, 'C' },
+	{ "delimiter", required_argument, NULL, 'd' },
+	{ "eof", required_argument, NULL, 'E' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "replace", required_argument, NULL, 'I' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "max-procs", required_argument, NULL, 'P' },
+	{ "keep-order", no_argument, NULL, 'k' },
+	{ "max-lines", required_argument, NULL, 'L' },
+	{ "max-args", required_argument, NULL, 'n' },
+	{ "max-replace-args", required_argument, NULL, 'N' },
+	{ "quote", no_argument, NULL, 'q' },
+	{ "no-run-if-empty", no_argument, NULL, 'r' },
+	{ "max-chars", required_argument, NULL, 's' },
+	{ "ungroup", no_argument, NULL, 'u' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "xargs", no_argument, NULL, 'X' },
+	{ "basenamereplace", required_argument, NULL, OPT_BASENAMEREPLACE },
+	{ "bnr", required_argument, NULL, OPT_BASENAMEREPLACE },
+	{ "basenameextensionreplace", required_argument, NULL, OPT_BNER },
+	{ "bner", required_argument, NULL, OPT_BNER },
+	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "dirnamereplace", required_argument, NULL, OPT_DIRNAMEREPLACE },
+	{ "dnr", required_argument, NULL, OPT_DIRNAMEREPLACE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "extensionreplace", required_argument, NULL, OPT_EXTREPLACE },
+	{ "er", required_argument, NULL, OPT_EXTREPLACE },
+	{ "files", no_argument, NULL, OPT_FILES },
+	{ "group", no_argument, NULL, OPT_GROUP },
+	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "line-buffer", no_argument, NULL, OPT_LINE_BUFFER },
+	{ "lb", no_argument, NULL, OPT_LINE_BUFFER },
+	{ "link", no_argument, NULL, OPT_LINK },
+	{ "xapply", no_argument, NULL, OPT_LINK },
+	{ "results", required_argument, NULL, OPT_RESULTS },
+	{ "res", required_argument, NULL, OPT_RESULTS },
+	{ "seqreplace", required_argument, NULL, OPT_SEQREPLACE },
+	{ "slotreplace", required_argument, NULL, OPT_SLOTREPLACE },
+	{ "tag", no_argument, NULL, OPT_TAG },
+	{ "tagstring", required_argument, NULL, OPT_TAGSTRING },
+	{ "trim", required_argument, NULL, OPT_TRIM },
+	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	/* Accepted for scripts written for GNU parallel; nothing to do. */
+	{ "will-cite", no_argument, NULL, OPT_IGNORED },
+	{ "no-notice", no_argument, NULL, OPT_IGNORED },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *fp)
+{
+	fputs(
+"usage: tpmap [options] [command [arg ...]] [::: arg ... | :::: file ...]\n"
+"Input:\n"
+"  -a, --arg-file FILE     read arguments from FILE (repeatable)\n"
+"  -0, --null              arguments end with NUL\n"
+"  -d, --delimiter DELIM   arguments end with DELIM (\\n \\t \\0 escapes)\n"
+"  -E, --eof STR           stop at the argument STR\n"
+"  -r, --no-run-if-empty   skip empty arguments\n"
+"      --trim n|l|r|lr|rl  trim blanks from arguments\n"
+"  -C, --colsep REGEX      split arguments into columns {1} {2} ...\n"
+"      --csv               columns are CSV fields\n"
+"      --header STR        first argument names the columns {name}\n"
+"      --link, --xapply    link input sources instead of crossing them\n"
+"Templates:\n"
+"  -n, --max-args N        up to N arguments per job\n"
+"  -N, --max-replace-args N  exactly N arguments per job, as {1}..{N}\n"
+"  -L, --max-lines N       N input lines per job\n"
+"  -X, --xargs             fill the command line, repeating the word of {}\n"
+"  -m                      fill the command line, {} is all arguments\n"
+"  -s, --max-chars N       command lines up to N bytes\n"
+"  -I, --replace STR       use STR for {}\n"
+"      --er, --extensionreplace STR       use STR for {.}\n"
+"      --bnr, --basenamereplace STR       use STR for {/}\n"
+"      --dnr, --dirnamereplace STR        use STR for {//}\n"
+"      --bner, --basenameextensionreplace STR  use STR for {/.}\n"
+"      --seqreplace STR    use STR for {#}\n"
+"      --slotreplace STR   use STR for {%}\n"
+"  -q, --quote             quote the command itself\n"
+"Scheduling:\n"
+"  -j, -P, --jobs, --max-procs N  run N jobs at once (N, +N, -N, N%, 0)\n"
+"Output:\n"
+"  -k, --keep-order        print jobs in input order\n"
+"      --group             print each job whole when it ends (default)\n"
+"      --line-buffer, --lb print whole lines as they come\n"
+"  -u, --ungroup           print output as it comes\n"
+"      --tag               prefix lines with the arguments\n"
+"      --tagstring STR     prefix lines with STR\n"
+"      --results, --res DIR  save output in DIR/1/ARG/{stdout,stderr,seq}\n"
+"      --files             save output in files and print their names\n"
+"      --dry-run           print the commands instead of running them\n"
+"  -t, --verbose           print each command on stderr\n"
+"  -v                      print each command on stdout\n"
+"Other:\n"
+"  -h, --help              show this help\n"
+"  -V, --version           show the version\n"
+"      --will-cite, --no-notice  accepted and ignored\n", fp);
+}
+
+/* A bad option value: one line naming option and value, status 255. */
+static void __attribute__((noreturn))
+badval(const char *opt, const char *val, const char *why)
+{
+	errx(255, "%s '%s': %s", opt, val, why);
+}
+
+static size_t
+parse_count(const char *opt, const char *s, long long min)
+{
+	const char *errstr;
+	long long v;
+
+	v = strtonum(s, min, LLONG_MAX, &errstr);
+	if (errstr != NULL)
+		badval(opt, s, strcmp(errstr, "invalid") == 0 ?
+		    "not a number" : errstr);
+	return (size_t)v;
+}
+
+/* Interpret \n \t \0 \\ and \xHH in a -d value; returns the byte count. */
+static size_t
+unescape(char *s)
+{
+	char *r = s, *w = s;
+	char hex[3];
+
+	while (*r != '\0') {
+		if (*r != '\\' || r[1] == '\0') {
+			*w++ = *r++;
+			continue;
+		}
+		r++;
+		switch (*r) {
+		case 'n': *w++ = '\n'; r++; break;
+		case 't': *w++ = '\t'; r++; break;
+		case 'r': *w++ = '\r'; r++; break;
+		case '0': *w++ = '\0'; r++; break;
+		case '\\': *w++ = '\\'; r++; break;
+		case 'x':
+			if (r[1] != '\0' && r[2] != '\0') {
+				hex[0] = r[1];
+				hex[1] = r[2];
+				hex[2] = '\0';
+				*w++ = (char)strtol(hex, NULL, 16);
+				r += 3;
+				break;
+			}
+			/* FALLTHROUGH */
+		default:
+			*w++ = '\\';
+			break;
+		}
+	}
+	return (size_t)(w - s);
+}
+
+int
+opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
+    const char **errstr)
+{
+	const char *e, *num = s;
+	char *copy = NULL;
+	long long v, n;
+	size_t len = strlen(s);
+	struct rlimit rl;
+
+	*errstr = NULL;
+	if (*s == '+' || *s == '-')
+		num = s + 1;
+	if (len > 0 && s[len - 1] == '%') {
+		copy = xmemdup(num, strlen(num) - 1);
+		num = copy;
+	}
+	v = strtonum(num, 0, INT_MAX, &e);
+	free(copy);
+	if (e != NULL || *num == '\0') {
+		*errstr = e == NULL || strcmp(e, "invalid") == 0 ?
+		    "not a number" : e;
+		return -1;
+	}
+	if (len > 0 && s[len - 1] == '%')
+		n = (long long)ncpus * v / 100;
+	else if (*s == '+')
+		n = (long long)ncpus + v;
+	else if (*s == '-')
+		n = (long long)ncpus - v;
+	else if (v == 0) {
+		/*
+		 * "As many as possible": each running job holds two pipes,
+		 * so the descriptor limit is the real bound; 1024 keeps the
+		 * number of threads sane.
+		 */
+		n = 1024;
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < 4096)
+			n = ((long long)rl.rlim_cur - 16) / 4;
+	} else
+		n = v;
+	if (n < 1)
+		n = 1;
+	if (n > 100000)
+		n = 100000;
+	*jobs = (unsigned)n;
+	return 0;
+}
+
+static int
+is_sep(const char *a)
+{
+	return strcmp(a, ":::") == 0 || strcmp(a, "::::") == 0 ||
+	    strcmp(a, ":::+") == 0 || strcmp(a, "::::+") == 0;
+}
+
+static void
+add_source(struct tpmap_opts *o, size_t *cap, struct input_source src)
+{
+	if (o->in.nsources == *cap) {
+		*cap = *cap ? 2 * *cap : 4;
+		o->sources = xreallocarray(o->sources, *cap,
+		    sizeof(*o->sources));
+	}
+	o->sources[o->in.nsources++] = src;
+}
+
+void
+opts_parse(struct tpmap_opts *o, int argc, char *argv[])
+{
+	struct input_source src;
+	const char *jobs_arg = NULL, *errstr;
+	size_t cap = 0, len;
+	int c, i, j, linked;
+
+	memset(o, 0, sizeof(*o));
+	o->out_mode = OUT_GROUP;
+	opterr = 1;
+	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (c) {
+		case '0':
+			o->in.delim = "";
+			o->in.delimlen = 1;
+			break;
+		case 'a':
+			memset(&src, 0, sizeof(src));
+			src.kind = INPUT_FILE;
+			src.path = optarg;
+			add_source(o, &cap, src);
+			break;
+		case 'C':
+			o->in.colsep = optarg;
+			break;
+		case 'd':
+			free(o->delim_buf);
+			o->delim_buf = xstrdup(optarg);
+			len = unescape(o->delim_buf);
+			if (len == 0)
+				badval("-d", optarg, "empty delimiter");
+			o->in.delim = o->delim_buf;
+			o->in.delimlen = len;
+			break;
+		case 'E':
+			o->in.eof_str = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		case 'I':
+			if (*optarg == '\0')
+				badval("-I", optarg, "empty replacement string");
+			o->tmpl.repl[TMPL_ARG] = optarg;
+			break;
+		case 'j':
+		case 'P':
+			jobs_arg = optarg;
+			break;
+		case 'k':
+			o->keep_order = 1;
+			break;
+		case 'L':
+			o->max_lines = parse_count("-L", optarg, 1);
+			break;
+		case 'm':
+			o->xargs_mode = 1;
+			o->tmpl.context = TMPL_CTX_NONE;
+			break;
+		case 'n':
+			o->max_args = parse_count("-n", optarg, 0);
+			o->max_args_given = 1;
+			o->replace_args = 0;
+			break;
+		case 'N':
+			o->max_args = parse_count("-N", optarg, 0);
+			o->max_args_given = 1;
+			o->replace_args = 1;
+			break;
+		case 'q':
+			o->tmpl.quote_cmd = 1;
+			break;
+		case 'r':
+			o->no_run_if_empty = 1;
+			break;
+		case 's':
+			o->max_chars = parse_count("-s", optarg, 1);
+			break;
+		case 't':
+		case OPT_VERBOSE:
+			o->trace = 1;
+			break;
+		case 'u':
+			o->out_mode = OUT_UNGROUP;
+			break;
+		case 'v':
+			o->verbose = 1;
+			break;
+		case 'V':
+			printf("tpmap %s (libtp %d.%d.%d)\n", TPMAP_VERSION,
+			    TP_VERSION_MAJOR, TP_VERSION_MINOR, TP_VERSION_PATCH);
+			exit(0);
+		case 'X':
+			o->xargs_mode = 1;
+			o->tmpl.context = TMPL_CTX_WORD;
+			break;
+		case OPT_BASENAMEREPLACE:
+			o->tmpl.repl[TMPL_BASE] = optarg;
+			break;
+		case OPT_BNER:
+			o->tmpl.repl[TMPL_BASENOEXT] = optarg;
+			break;
+		case OPT_CSV:
+			o->in.csv = 1;
+			break;
+		case OPT_DIRNAMEREPLACE:
+			o->tmpl.repl[TMPL_DIR] = optarg;
+			break;
+		case OPT_DRY_RUN:
+			o->dry_run = 1;
+			break;
+		case OPT_EXTREPLACE:
+			o->tmpl.repl[TMPL_NOEXT] = optarg;
+			break;
+		case OPT_FILES:
+			o->files = 1;
+			break;
+		case OPT_GROUP:
+			o->out_mode = OUT_GROUP;
+			break;
+		case OPT_HEADER:
+			o->in.header = 1;
+			break;
+		case OPT_LINE_BUFFER:
+			o->out_mode = OUT_LINE;
+			break;
+		case OPT_LINK:
+			o->in.link = 1;
+			break;
+		case OPT_RESULTS:
+			o->results = optarg;
+			break;
+		case OPT_SEQREPLACE:
+			o->tmpl.repl[TMPL_SEQ] = optarg;
+			break;
+		case OPT_SLOTREPLACE:
+			o->tmpl.repl[TMPL_SLOT] = optarg;
+			break;
+		case OPT_TAG:
+			o->tag = 1;
+			break;
+		case OPT_TAGSTRING:
+			o->tagstring = optarg;
+			break;
+		case OPT_TRIM:
+			if (strcmp(optarg, "n") != 0 && strcmp(optarg, "l") != 0 &&
+			    strcmp(optarg, "r") != 0 && strcmp(optarg, "lr") != 0 &&
+			    strcmp(optarg, "rl") != 0)
+				badval("--trim", optarg, "not n, l, r, lr or rl");
+			o->in.trim = strcmp(optarg, "n") == 0 ? NULL : optarg;
+			break;
+		case OPT_IGNORED:
+			break;
+		default:
+			/* getopt_long has named the option already. */
+			fputs("Try 'tpmap --help' for more information.\n",
+			    stderr);
+			exit(255);
+		}
+	}
+
+	/* The command: words up to the first source separator. */
+	for (i = optind; i < argc && !is_sep(argv[i]); i++)
+		;
+	if (i > optind) {
+		o->command = argv + optind;
+		o->ncommand = (size_t)(i - optind);
+	}
+	/* The sources: ::: words, :::: files, + links to the previous. */
+	while (i < argc) {
+		linked = argv[i][strlen(argv[i]) - 1] == '+';
+		if (strncmp(argv[i], "::::", 4) == 0) {
+			for (j = i + 1; j < argc && !is_sep(argv[j]); j++) {
+				memset(&src, 0, sizeof(src));
+				src.kind = INPUT_FILE;
+				src.path = argv[j];
+				src.linked = linked && j == i + 1;
+				add_source(o, &cap, src);
+			}
+			if (j == i + 1)
+				errx(255, "%s: no file follows", argv[i]);
+		} else {
+			for (j = i + 1; j < argc && !is_sep(argv[j]); j++)
+				;
+			memset(&src, 0, sizeof(src));
+			src.kind = INPUT_WORDS;
+			src.words = argv + i + 1;
+			src.nwords = (size_t)(j - i - 1);
+			src.linked = linked;
+			add_source(o, &cap, src);
+		}
+		i = j;
+	}
+	o->in.sources = o->sources;
+
+	/* Combinations, checked once. */
+	if (o->in.csv && o->in.colsep == NULL)
+		o->in.colsep = ",";
+	if (jobs_arg != NULL) {
+		if (opts_parse_jobs(jobs_arg, opts_ncpus(), &o->jobs,
+		    &errstr) != 0)
+			badval("-j", jobs_arg, errstr);
+	} else {
+		o->jobs = opts_ncpus();
+	}
+	if (o->max_lines > 0 && !o->max_args_given)
+		o->max_args = o->max_lines;
+	if (o->xargs_mode && !o->max_args_given && o->max_lines == 0)
+		o->max_args = 0;	/* as many as fit */
+	else if (!o->max_args_given && o->max_lines == 0)
+		o->max_args = 1;
+}
+
+void
+opts_release(struct tpmap_opts *o)
+{
+	free(o->sources);
+	free(o->delim_buf);
+}

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Output: owns tpmap's stdout and stderr while jobs run.  Grouped (each
+ * job's stdout then stderr, whole, when it ends), in input order with -k
+ * (a finished job waits for its predecessors), line-buffered (complete
+ * lines as they come), or ungrouped (the jobs write themselves).  --tag
+ * and --tagstring prefix every line; --results and --files send each job's
+ * output to files instead.
+ */
+#ifndef TPMAP_OUTPUT_H
+#define TPMAP_OUTPUT_H
+
+#include "options.h"
+#include "spawn.h"
+
+struct output;
+
+struct output *out_create(const struct tpmap_opts *o);
+
+/* Flush nothing further (every job must have been handed over) and free.
+ * Returns 0, or the errno of the first write error. */
+int out_free(struct output *out);
+
+/* Job j has ended: emit its output now or, with -k, once its predecessors
+ * have been emitted; then free it.  Thread-safe. */
+void out_job_done(struct output *out, struct job *j);
+
+/* --line-buffer: write the complete lines gathered so far in j's stream
+ * (1 stdout, 2 stderr), or with final everything left.  Thread-safe. */
+void out_lines(struct output *out, struct job *j, int stream, int final);
+
+/* Write s (len bytes) and a newline to fd under the output lock: -t,
+ * --dry-run.  Thread-safe. */
+void out_text(struct output *out, int fd, const char *s, size_t len);
+
+/* Whether writing has failed (stdout closed or full): stop starting jobs. */
+int out_failed(struct output *out);
+
+#endif /* TPMAP_OUTPUT_H */

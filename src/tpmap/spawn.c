@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Process creation for jobs.  Every job is one posix_spawn (vfork-like on
+ * glibc and musl, so its cost does not grow with tpmap's memory), in a
+ * process group of its own so that a whole job tree can be signalled, with
+ * signals back at their defaults and an empty mask (the worker threads
+ * that spawn run with every signal blocked).  The environment is not
+ * copied per job: each slot owns an envp array made once, whose first four
+ * entries (PARALLEL_SEQ, PARALLEL_JOBSLOT, TPMAP_SEQ, TPMAP_SLOT) are
+ * rewritten in place by the one job that holds the slot.
+ *
+ * A command line that needs no shell is executed directly.  If that fails
+ * (not found, not executable, not a binary) the same line is handed to the
+ * shell after all, so that the job reports exactly what the shell would:
+ * its message on the job's stderr and status 127 or 126.
+ */
+#ifdef __linux__
+#define _GNU_SOURCE	/* pipe2 */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "spawn.h"
+
+extern char **environ;
+
+#define NJOBVARS 4
+
+struct slot_env {
+	char **envp;
+	pid_t pid;			/* running job's pid, under pidmu */
+	char vars[NJOBVARS][64];
+};
+
+struct spawn_ctx {
+	char *shell;
+	enum out_mode mode;
+	struct output *out;
+	unsigned nslots;
+	struct slot_env *slots;		/* index slot - 1 */
+	pthread_mutex_t pidmu;
+};
+
+static const char *const jobvars[NJOBVARS] = {
+	"PARALLEL_SEQ", "PARALLEL_JOBSLOT", "TPMAP_SEQ", "TPMAP_SLOT"
+};
+
+/* Shells that understand sh -c and POSIX quoting, for $SHELL. */
+static const char *const posix_shells[] = {
+	"sh", "bash", "dash", "ksh", "ksh93", "mksh", "pdksh", "ash", "zsh",
+	"yash", "posh", "busybox", NULL
+};
+
+static int
+is_executable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	    access(path, X_OK) == 0;
+}
+
+/* The first executable `name` on $PATH, or NULL; caller frees. */
+static char *
+path_search(const char *name)
+{
+	const char *path = getenv("PATH"), *p, *colon;
+	struct buf b = { 0 };
+
+	if (path == NULL)
+		return NULL;
+	for (p = path;; p = colon + 1) {
+		colon = strchr(p, ':');
+		buf_reset(&b);
+		if (colon == NULL ? *p == '\0' : colon == p)
+			buf_adds(&b, ".");
+		else
+			buf_add(&b, p, colon ? (size_t)(colon - p) : strlen(p));
+		buf_addc(&b, '/');
+		buf_adds(&b, name);
+		if (is_executable(b.p))
+			return buf_detach(&b, NULL);
+		if (colon == NULL)
+			break;
+	}
+	buf_free(&b);
+	return NULL;
+}
+
+/*
+ * $TPMAP_SHELL, else $SHELL when it names a POSIX-family shell (looked up
+ * on $PATH by its name, as GNU parallel does, so that the shell's own
+ * messages name it the same way), else /bin/sh.
+ */
+static char *
+find_shell(void)
+{
+	const char *s, *base;
+	char *found;
+	size_t i;
+
+	if ((s = getenv("TPMAP_SHELL")) != NULL && *s != '\0')
+		return xstrdup(s);
+	if ((s = getenv("SHELL")) != NULL && *s != '\0') {
+		base = strrchr(s, '/') ? strrchr(s, '/') + 1 : s;
+		for (i = 0; posix_shells[i] != NULL; i++) {
+			if (strcmp(base, posix_shells[i]) != 0)
+				continue;
+			if ((found = path_search(base)) != NULL)
+				return found;
+			if (is_executable(s))
+				return xstrdup(s);
+		}
+	}
+	return xstrdup("/bin/sh");
+}
+
+static int
+is_jobvar(const char *e)
+{
+	size_t i, n;
+
+	for (i = 0; i < NJOBVARS; i++) {
+		n = strlen(jobvars[i]);
+		if (strncmp(e, jobvars[i], n) == 0 && e[n] == '=')
+			return 1;
+	}
+	return 0;
+}
+
+struct spawn_ctx *
+spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
+{
+	struct spawn_ctx *sc;
+	size_t nenv, i, k;
+	unsigned s;
+
+	sc = xcalloc(1, sizeof(*sc));
+	sc->shell = find_shell();
+	sc->mode = o->out_mode;
+	sc->out = out;
+	sc->nslots = nslots;
+	sc->slots = xcalloc(nslots, sizeof(*sc->slots));
+	pthread_mutex_init(&sc->pidmu, NULL);
+	for (nenv = 0; environ[nenv] != NULL; nenv++)
+		;
+	for (s = 0; s < nslots; s++) {
+		sc->slots[s].envp = xcalloc(nenv + NJOBVARS + 1, sizeof(char *));
+		for (i = 0; i < NJOBVARS; i++)
+			sc->slots[s].envp[i] = sc->slots[s].vars[i];
+		for (i = 0, k = NJOBVARS; i < nenv; i++)
+			if (!is_jobvar(environ[i]))
+				sc->slots[s].envp[k++] = environ[i];
+	}
+	return sc;
+}
+
+void
+spawn_free(struct spawn_ctx *sc)
+{
+	unsigned s;
+
+	if (sc == NULL)
+		return;
+	for (s = 0; s < sc->nslots; s++)
+		free(sc->slots[s].envp);
+	free(sc->slots);
+	pthread_mutex_destroy(&sc->pidmu);
+	free(sc->shell);
+	free(sc);
+}
+
+void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->cmd);
+	free(j->argv);
+	free(j->tag);
+	free(j->resname);
+	free(j->fields);
+	free(j->argbytes);
+	buf_free(&j->out);
+	buf_free(&j->err);
+	free(j);
+}
+
+void
+spawn_kill_all(struct spawn_ctx *sc, int sig)
+{
+	unsigned s;
+
+	pthread_mutex_lock(&sc->pidmu);
+	for (s = 0; s < sc->nslots; s++)
+		if (sc->slots[s].pid > 0)
+			kill(-sc->slots[s].pid, sig);
+	pthread_mutex_unlock(&sc->pidmu);
+}
+
+static void
+set_pid(struct spawn_ctx *sc, struct job *j, pid_t pid)
+{
+	pthread_mutex_lock(&sc->pidmu);
+	sc->slots[j->slot - 1].pid = pid;
+	pthread_mutex_unlock(&sc->pidmu);
+}
+
+const char *
+spawn_shell(const struct spawn_ctx *sc)
+{
+	return sc->shell;
+}
+
+/* A pipe whose two ends are close-on-exec from the start: another worker
+ * may be spawning at this very moment, and a write end leaked into its
+ * child would hold our EOF back until that child exits. */
+static int
+cloexec_pipe(int fd[2])
+{
+#ifdef __linux__
+	return pipe2(fd, O_CLOEXEC) == 0 ? 0 : errno;
+#else
+	/* XXX: not atomic; a concurrent spawn can inherit these. */
+	if (pipe(fd) != 0)
+		return errno;
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+#endif
+}
+
+static void
+close_pair(int fd[2])
+{
+	if (fd[0] >= 0)
+		close(fd[0]);
+	if (fd[1] >= 0)
+		close(fd[1]);
+	fd[0] = fd[1] = -1;
+}
+
+/* Start argv (PATH search when search is set); 0 or the spawn error. */
+static int
+start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
+    int outfd, int errfd, pid_t *pidp)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none, dfl;
+	int e;
+
+	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
+		return e;
+	if ((e = posix_spawnattr_init(&attr)) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return e;
+	}
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	/* tpmap ignores SIGPIPE to see EPIPE; the jobs must not. */
+	sigaddset(&dfl, SIGPIPE);
+	if ((e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	    O_RDONLY, 0)) != 0 ||
+	    (outfd >= 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) != 0) ||
+	    (errfd >= 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, errfd, 2)) != 0) ||
+	    (e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP |
+	    POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)) != 0 ||
+	    (e = posix_spawnattr_setpgroup(&attr, 0)) != 0 ||
+	    (e = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
+	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0)
+		goto out;
+	if (search)
+		e = posix_spawnp(pidp, argv[0], &fa, &attr, argv,
+		    sc->slots[j->slot - 1].envp);
+	else
+		e = posix_spawn(pidp, argv[0], &fa, &attr, argv,
+		    sc->slots[j->slot - 1].envp);
+out:
+	posix_spawnattr_destroy(&attr);
+	posix_spawn_file_actions_destroy(&fa);
+	return e;
+}
+
+/* Read what is there on fd into b; 1 at EOF, 0 otherwise. */
+static int
+drain(int fd, struct buf *b)
+{
+	ssize_t n;
+
+	buf_grow(b, 65536);
+	do
+		n = read(fd, b->p + b->len, b->cap - b->len - 1);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return 1;	/* EOF, or an error that ends the stream */
+	b->len += (size_t)n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Collect the job's output until both pipes are closed. */
+static void
+collect(struct spawn_ctx *sc, struct job *j, int outfd, int errfd)
+{
+	struct pollfd pfd[2];
+	int i, open = 2;
+
+	pfd[0].fd = outfd;
+	pfd[1].fd = errfd;
+	pfd[0].events = pfd[1].events = POLLIN;
+	while (open > 0) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 0; i < 2; i++) {
+			if (pfd[i].fd < 0 || pfd[i].revents == 0)
+				continue;
+			if (drain(pfd[i].fd, i == 0 ? &j->out : &j->err)) {
+				pfd[i].fd = -1;
+				open--;
+			}
+			if (sc->mode == OUT_LINE)
+				out_lines(sc->out, j, i + 1, 0);
+		}
+	}
+	if (sc->mode == OUT_LINE) {
+		out_lines(sc->out, j, 1, 1);
+		out_lines(sc->out, j, 2, 1);
+	}
+}
+
+static void
+set_vars(struct spawn_ctx *sc, struct job *j)
+{
+	struct slot_env *se = &sc->slots[j->slot - 1];
+
+	snprintf(se->vars[0], sizeof(se->vars[0]), "%s=%llu", jobvars[0],
+	    j->seq);
+	snprintf(se->vars[1], sizeof(se->vars[1]), "%s=%u", jobvars[1],
+	    j->slot);
+	snprintf(se->vars[2], sizeof(se->vars[2]), "%s=%llu", jobvars[2],
+	    j->seq);
+	snprintf(se->vars[3], sizeof(se->vars[3]), "%s=%u", jobvars[3],
+	    j->slot);
+}
+
+int
+spawn_run(struct spawn_ctx *sc, struct job *j)
+{
+	char *shargv[4];
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int e, st, piped = sc->mode != OUT_UNGROUP;
+	pid_t pid;
+	struct timespec end;
+
+	set_vars(sc, j);
+	if (piped) {
+		if ((e = cloexec_pipe(outp)) != 0)
+			return e;
+		if ((e = cloexec_pipe(errp)) != 0) {
+			close_pair(outp);
+			return e;
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
+	e = ENOENT;
+	if (j->argv != NULL)
+		e = start(sc, j, j->argv, 1, outp[1], errp[1], &pid);
+	if (e != 0) {
+		/* No argv, or the direct exec failed: let the shell run the
+		 * line and report any failure in its own words. */
+		shargv[0] = sc->shell;
+		shargv[1] = "-c";
+		shargv[2] = j->cmd;
+		shargv[3] = NULL;
+		e = start(sc, j, shargv, 0, outp[1], errp[1], &pid);
+	}
+	if (piped) {
+		/* Only the child may hold the write ends now. */
+		close(outp[1]);
+		close(errp[1]);
+		outp[1] = errp[1] = -1;
+	}
+	if (e != 0) {
+		close_pair(outp);
+		close_pair(errp);
+		return e;
+	}
+	j->started = 1;
+	set_pid(sc, j, pid);
+	if (piped)
+		collect(sc, j, outp[0], errp[0]);
+	close_pair(outp);
+	close_pair(errp);
+	/* Forget the pid before reaping it: once reaped it may be reused,
+	 * and spawn_kill_all must never signal a stranger. */
+	set_pid(sc, j, 0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	j->runtime = (double)(end.tv_sec - j->t_start.tv_sec) +
+	    (double)(end.tv_nsec - j->t_start.tv_nsec) / 1e9;
+	if (WIFSIGNALED(st)) {
+		j->exitval = -1;
+		j->sig = WTERMSIG(st);
+	} else {
+		j->exitval = WEXITSTATUS(st);
+		j->sig = 0;
+	}
+	return 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running one job: the only module that creates processes.  A job is
+ * started with posix_spawn (directly when its command line needs no shell,
+ * else through the shell), in its own process group, with /dev/null as
+ * stdin, its stdout and stderr going to pipes that the calling worker
+ * drains into the job's buffers (or straight to tpmap's own descriptors
+ * with -u), and its exit status collected with waitpid on its own pid.
+ */
+#ifndef TPMAP_SPAWN_H
+#define TPMAP_SPAWN_H
+
+#include <pthread.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "options.h"
+#include "template.h"
+#include "util.h"
+
+struct output;
+
+/* One job, from its creation by main to its emission by output. */
+struct job {
+	unsigned long long seq;		/* {#}, from 1 */
+	unsigned slot;			/* {%}, while running */
+	char *cmd;			/* shell command line */
+	size_t cmdlen;
+	char **argv;			/* direct exec argv (one allocation) */
+	char *tag;			/* --tag/--tagstring prefix, or NULL */
+	size_t taglen;
+	char *resname;			/* --results path below DIR, or NULL */
+	struct field *fields;		/* nargs sets of ncols fields */
+	size_t nargs;
+	size_t ncols;
+	char *argbytes;			/* the fields' bytes */
+	void *owner;			/* main's run context */
+	/* Outcome, written by the worker that ran the job. */
+	int started;			/* a process was created */
+	int exitval;			/* exit code, or -1 when signalled */
+	int sig;			/* terminating signal, or 0 */
+	struct buf out;			/* grouped stdout */
+	struct buf err;			/* grouped stderr */
+	struct timespec t_start;
+	double runtime;			/* seconds */
+	struct job *next;		/* output's reorder list */
+};
+
+struct spawn_ctx;
+
+/* Free a job and everything it owns; j may be NULL. */
+void job_free(struct job *j);
+
+/* Prepare what every job shares: the shell, the per-slot environments.
+ * nslots is the job count.  Release with spawn_free. */
+struct spawn_ctx *spawn_create(const struct tpmap_opts *o, unsigned nslots,
+    struct output *out);
+void spawn_free(struct spawn_ctx *sc);
+
+/* The shell used for command lines that need one (for messages). */
+const char *spawn_shell(const struct spawn_ctx *sc);
+
+/*
+ * Run job j in slot j->slot (1..nslots, held by the caller) and wait for
+ * it; fills the outcome fields.  Returns 0 when the job ran (whatever its
+ * exit status), or an errno value when no process could be created.
+ * Thread-safe for different slots; blocks until the job has ended.
+ */
+int spawn_run(struct spawn_ctx *sc, struct job *j);
+
+/* Send sig to the process group of every running job.  Thread-safe;
+ * not async-signal-safe (call it from a thread, not a handler). */
+void spawn_kill_all(struct spawn_ctx *sc, int sig);
+
+#endif /* TPMAP_SPAWN_H */

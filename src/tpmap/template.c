@@ -1,0 +1,1154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command templates, as GNU parallel 20221122 builds its command lines: the
+ * command words are searched once for replacement strings and compiled into
+ * a list of pieces, so that expanding a job is one linear pass that only
+ * appends to the caller's buffer.  Every rule here (which strings are
+ * found, how {.} {/} {//} treat odd paths, when values are quoted, how -X
+ * repeats a word) copies what parallel does, quirks included, because
+ * scripts and --dry-run output depend on it.  The file also holds the shell
+ * quoting and cmd_split, the conservative test that lets a job skip the
+ * shell.  It does no I/O and never evaluates {= perl =} expressions.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "template.h"
+#include "util.h"
+
+/*
+ * A template is a list of pieces.  PC_SEP is parallel's "\0spc": the
+ * boundary between two command words, or between the values of several
+ * arguments; it becomes one space, and with -q it also ends the group of
+ * bytes that is quoted as one word.  PC_GROUP (only with -X) says that the
+ * next len pieces are one context group, repeated once per argument.
+ */
+enum pc_type {
+	PC_LIT,
+	PC_SEP,
+	PC_REPL,
+	PC_GROUP
+};
+
+/* Which argument a replacement takes its value from. */
+enum pc_pos {
+	POS_NONE,		/* {}: every argument in turn */
+	POS_INDEX,		/* {N}: one field of the flat list, if present */
+	POS_EMPTY		/* {N} beyond any list: always empty */
+};
+
+/*
+ * Positions larger than this are treated as absent.  Perl would index with
+ * a floating-point number there, which no real job reaches.
+ */
+#define POS_MAX 1000000000000000LL
+
+struct piece {
+	unsigned char type;	/* enum pc_type */
+	unsigned char kind;	/* PC_REPL: enum tmpl_repl */
+	unsigned char pos;	/* PC_REPL: enum pc_pos */
+	unsigned char normal;	/* PC_GROUP: holds a POS_NONE replacement */
+	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
+	size_t off;		/* PC_LIT: offset in text */
+	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */
+};
+
+struct tmpl {
+	char *text;		/* literal bytes of all the command words */
+	struct piece *pc;
+	size_t npc;
+	int has_repl;		/* the user wrote a replacement string */
+	int uses_slot;
+	int quote_words;	/* -q: quote every word after expansion */
+	int quote_args;		/* quote each inserted value */
+};
+
+/* A growable array of pieces, used while parsing. */
+struct pcvec {
+	struct piece *v;
+	size_t n;
+	size_t cap;
+};
+
+/* A replacement string and what it stands for. */
+struct rplkey {
+	const char *s;
+	size_t len;
+	enum tmpl_repl kind;
+};
+
+static const char *const default_repl[TMPL_NREPL] = {
+	"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"
+};
+
+/*
+ * First words that must go through the shell although an executable of
+ * the same name may exist: keywords, special builtins, and the builtins of
+ * sh, dash and bash whose results differ from the executable's (echo in
+ * dash expands backslashes where coreutils' echo does not, pwd is logical,
+ * kill knows %jobs, true --help prints help in coreutils).  Running any of
+ * them through the shell is always right, so the list errs on the long side.
+ */
+static const char *const shell_words[] = {
+	"!", ".", ":", "[", "[[", "]]", "{", "}",
+	"alias", "autoload", "bg", "bind", "break", "builtin", "caller",
+	"case", "cd", "chdir", "command", "compgen", "complete", "compopt",
+	"continue", "coproc", "declare", "dirs", "disown", "do", "done",
+	"echo", "elif", "else", "enable", "esac", "eval", "exec", "exit",
+	"export", "false", "fc", "fg", "fi", "for", "function", "functions",
+	"getopts", "hash", "help", "history", "if", "in", "integer", "jobs",
+	"kill", "let", "local", "logout", "mapfile", "newgrp", "popd", "print",
+	"printf", "pushd", "pwd", "read", "readarray", "readonly", "return",
+	"select", "set", "setopt", "shift", "shopt", "source", "suspend",
+	"test", "then", "time", "times", "trap", "true", "type", "typeset",
+	"ulimit", "umask", "unalias", "unset", "until", "wait", "whence",
+	"while"
+};
+
+static void
+pc_push(struct pcvec *pv, const struct piece *p)
+{
+	if (pv->n == pv->cap) {
+		pv->cap = pv->cap ? 2 * pv->cap : 16;
+		pv->v = xreallocarray(pv->v, pv->cap, sizeof(*pv->v));
+	}
+	pv->v[pv->n++] = *p;
+}
+
+static void
+pc_lit(struct pcvec *pv, size_t off, size_t len)
+{
+	struct piece p;
+
+	/* Empty literals come from splitting and would only cost time. */
+	if (len == 0)
+		return;
+	memset(&p, 0, sizeof(p));
+	p.type = PC_LIT;
+	p.off = off;
+	p.len = len;
+	pc_push(pv, &p);
+}
+
+/* The byte set parallel leaves unquoted: [-_.+a-zA-Z0-9/]. */
+static int
+shq_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
+	    c == '-' || c == '/';
+}
+
+/*
+ * Room for the quoted form of the concatenated slices (up to 2 bytes more
+ * than shq_write uses, when the value starts or ends with '), and whether
+ * quoting is needed at all.  With nulesc each NUL byte is written as the
+ * two characters \0, as parallel rewrites NULs in arguments (a command
+ * line cannot carry them).
+ */
+static size_t
+shq_size(const struct field *sl, size_t n, int nulesc, int *needq)
+{
+	size_t i, j, total, extra;
+	unsigned char c;
+
+	total = extra = 0;
+	*needq = 0;
+	for (i = 0; i < n; i++) {
+		total += sl[i].len;
+		for (j = 0; j < sl[i].len; j++) {
+			c = (unsigned char)sl[i].s[j];
+			if (shq_safe(c))
+				continue;
+			*needq = 1;
+			if (c == '\'')
+				extra += 4;
+			else if (c == '\0' && nulesc)
+				extra++;
+		}
+	}
+	if (total == 0) {
+		*needq = 1;
+		return 2;
+	}
+	return *needq ? total + extra + 2 : total;
+}
+
+/*
+ * Write the quoted form at d, return the end.  parallel wraps the value in
+ * '...', writes each ' as '"'"', then drops the '' this leaves at either
+ * end when the value starts or ends with ': "'" for ', "'"'x' for 'x.
+ */
+static char *
+shq_write(char *d, const struct field *sl, size_t n, int nulesc, int needq)
+{
+	size_t i, j, k, total;
+	unsigned char c, first, last;
+
+	total = 0;
+	first = last = 0;
+	for (i = 0; i < n; i++) {
+		if (sl[i].len == 0)
+			continue;
+		if (total == 0)
+			first = (unsigned char)sl[i].s[0];
+		last = (unsigned char)sl[i].s[sl[i].len - 1];
+		total += sl[i].len;
+	}
+	if (total == 0) {
+		*d++ = '\'';
+		*d++ = '\'';
+		return d;
+	}
+	if (!needq) {
+		for (i = 0; i < n; i++) {
+			if (sl[i].len > 0)
+				memcpy(d, sl[i].s, sl[i].len);
+			d += sl[i].len;
+		}
+		return d;
+	}
+	if (first != '\'')
+		*d++ = '\'';
+	k = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++, k++) {
+			c = (unsigned char)sl[i].s[j];
+			if (c == '\'') {
+				if (k != 0)
+					*d++ = '\'';
+				*d++ = '"';
+				*d++ = '\'';
+				*d++ = '"';
+				if (k != total - 1)
+					*d++ = '\'';
+			} else if (c == '\0' && nulesc) {
+				*d++ = '\\';
+				*d++ = '0';
+			} else
+				*d++ = (char)c;
+		}
+	}
+	if (last != '\'')
+		*d++ = '\'';
+	return d;
+}
+
+static void
+shq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t need;
+	int needq;
+	char *end;
+
+	need = shq_size(sl, n, nulesc, &needq);
+	buf_grow(out, need);
+	end = shq_write(out->p + out->len, sl, n, nulesc, needq);
+	out->len = (size_t)(end - out->p);
+	out->p[out->len] = '\0';
+}
+
+void
+shq_append(struct buf *out, const char *s, size_t len)
+{
+	struct field f;
+
+	f.s = s;
+	f.len = len;
+	shq_slices(out, &f, 1, 0);
+}
+
+/*
+ * With -q parallel expands a word first and then quotes the result as one
+ * string, so the group is quoted in place: its quoted form is written past
+ * the end of the buffer and moved down over the raw bytes.
+ */
+static void
+quote_group(struct buf *out, size_t start)
+{
+	struct field f;
+	size_t need;
+	int needq;
+
+	f.s = out->p + start;
+	f.len = out->len - start;
+	need = shq_size(&f, 1, 0, &needq);
+	if (!needq)
+		return;
+	buf_grow(out, need);
+	f.s = out->p + start;
+	need = (size_t)(shq_write(out->p + out->len, &f, 1, 0, needq) -
+	    (out->p + out->len));
+	memmove(out->p + start, out->p + out->len, need);
+	out->len = start + need;
+	out->p[out->len] = '\0';
+}
+
+/* Append unquoted bytes, with NUL written as \0 when nulesc. */
+static void
+raw_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (!nulesc || memchr(sl[i].s, '\0', sl[i].len) == NULL) {
+			buf_add(out, sl[i].s, sl[i].len);
+			continue;
+		}
+		for (j = 0; j < sl[i].len; j++) {
+			if (sl[i].s[j] == '\0')
+				buf_add(out, "\\0", 2);
+			else
+				buf_addc(out, sl[i].s[j]);
+		}
+	}
+}
+
+/*
+ * {.} is s:\.[^/.]*$:: : cut at the last dot when no slash follows it.
+ * [^/.] also matches newline, so Perl's "$ before a final newline" changes
+ * nothing here.  Works across two slices (see base_slices).
+ */
+static void
+noext_slices(struct field *sl, size_t *n)
+{
+	size_t i, j;
+
+	for (i = *n; i-- > 0;) {
+		for (j = sl[i].len; j-- > 0;) {
+			if (sl[i].s[j] == '/')
+				return;
+			if (sl[i].s[j] == '.') {
+				sl[i].len = j;
+				*n = i + 1;
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * {/} is Perl's s:.*[/]:: (a slash after any run of bytes) without /s, so
+ * "." does not match newline: the match runs from the start of the first
+ * line holding a slash to the last slash of that line.  "a\nb/c" gives
+ * "a\nc", hence two slices.
+ */
+static size_t
+base_slices(const char *s, size_t len, struct field *sl)
+{
+	const char *slash, *p, *ls, *le;
+
+	if ((slash = memchr(s, '/', len)) == NULL) {
+		sl[0].s = s;
+		sl[0].len = len;
+		return 1;
+	}
+	for (ls = slash; ls > s && ls[-1] != '\n'; ls--)
+		continue;
+	le = memchr(slash, '\n', len - (size_t)(slash - s));
+	if (le == NULL)
+		le = s + len;
+	for (p = le - 1; *p != '/'; p--)
+		continue;
+	sl[0].s = s;
+	sl[0].len = (size_t)(ls - s);
+	sl[1].s = p + 1;
+	sl[1].len = len - (size_t)(p + 1 - s);
+	return 2;
+}
+
+/* Index of the last '/' in s[0, len), or -1. */
+static ptrdiff_t
+last_slash(const char *s, size_t len)
+{
+	while (len-- > 0)
+		if (s[len] == '/')
+			return (ptrdiff_t)len;
+	return -1;
+}
+
+/*
+ * {//} is Perl's File::Basename::dirname: split after the last slash,
+ * strip trailing slashes (keeping one byte), and if nothing followed the
+ * slash split once more.  The result is always a prefix of s, or ".":
+ * "a" -> ".", "a/" -> ".", "a/b/" -> "a", "/" -> "/", "//a" -> "/".
+ */
+static void
+dir_slice(const char *s, size_t len, struct field *sl)
+{
+	ptrdiff_t k;
+	size_t dlen;
+
+	sl->s = ".";
+	sl->len = 1;
+	if ((k = last_slash(s, len)) < 0)
+		return;
+	dlen = (size_t)k + 1;
+	while (dlen > 1 && s[dlen - 1] == '/')
+		dlen--;
+	if ((size_t)k + 1 == len) {
+		if ((k = last_slash(s, dlen)) < 0)
+			return;
+		dlen = (size_t)k + 1;
+		while (dlen > 1 && s[dlen - 1] == '/')
+			dlen--;
+	}
+	sl->s = s;
+	sl->len = dlen;
+}
+
+/* The value of replacement kind for field f, as one or two slices. */
+static size_t
+value_slices(enum tmpl_repl kind, const struct field *f, struct field *sl)
+{
+	size_t n;
+
+	switch (kind) {
+	case TMPL_NOEXT:
+		sl[0] = *f;
+		n = 1;
+		noext_slices(sl, &n);
+		return n;
+	case TMPL_BASE:
+		return base_slices(f->s, f->len, sl);
+	case TMPL_DIR:
+		dir_slice(f->s, f->len, sl);
+		return 1;
+	case TMPL_BASENOEXT:
+		n = base_slices(f->s, f->len, sl);
+		noext_slices(sl, &n);
+		return n;
+	default:
+		sl[0] = *f;
+		return 1;
+	}
+}
+
+/* Expansion state: the output, the flat field list, the quoting mode. */
+struct xctx {
+	const struct tmpl *t;
+	const struct tmpl_args *a;
+	struct buf *out;
+	const struct field *f;
+	size_t n;
+	size_t gstart;		/* -q: where the current word began */
+};
+
+static void
+x_sep(struct xctx *x)
+{
+	if (x->t->quote_words)
+		quote_group(x->out, x->gstart);
+	buf_addc(x->out, ' ');
+	x->gstart = x->out->len;
+}
+
+/*
+ * The field a positional replacement refers to, or NULL.  parallel indexes
+ * its flat argument list with N-1, or with n+N for N <= 0, and a result
+ * that is still negative counts from the end once more (Perl arrays), so
+ * with two fields {-3} is the second.
+ */
+static const struct field *
+x_posfield(const struct xctx *x, const struct piece *p)
+{
+	long long i, n;
+
+	if (p->pos != POS_INDEX)
+		return NULL;
+	n = (long long)x->n;
+	if (p->idx > 0)
+		i = p->idx - 1;
+	else {
+		i = n + p->idx;
+		if (i < 0)
+			i += n;
+	}
+	if (i < 0 || i >= n)
+		return NULL;
+	return &x->f[i];
+}
+
+static void
+x_value(struct xctx *x, const struct piece *p, const struct field *f)
+{
+	struct field sl[2];
+	char num[32];
+	size_t n;
+	int nulesc, len;
+
+	if (f == NULL)
+		return;		/* an absent positional is nothing, not '' */
+	if (p->kind == TMPL_SEQ || p->kind == TMPL_SLOT) {
+		if (p->kind == TMPL_SEQ)
+			len = snprintf(num, sizeof(num), "%llu", x->a->seq);
+		else
+			len = snprintf(num, sizeof(num), "%u", x->a->slot);
+		buf_add(x->out, num, (size_t)len);
+		return;
+	}
+	n = value_slices((enum tmpl_repl)p->kind, f, sl);
+	/* parallel rewrites NULs only when the first one is not at offset 0. */
+	nulesc = f->len > 0 && f->s[0] != '\0';
+	if (x->t->quote_args)
+		shq_slices(x->out, sl, n, nulesc);
+	else
+		raw_slices(x->out, sl, n, nulesc);
+}
+
+void
+tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
+{
+	static const struct field empty = { "", 0 };
+	const struct piece *p, *q;
+	struct xctx x;
+	size_t i, j, k;
+
+	x.t = t;
+	x.a = a;
+	x.out = out;
+	x.f = a->f;
+	x.n = a->nargs * a->ncols;
+	/* A job without arguments sees one empty argument, as in parallel. */
+	if (x.n == 0) {
+		x.f = &empty;
+		x.n = 1;
+	}
+	buf_grow(out, 0);
+	x.gstart = out->len;
+	for (i = 0; i < t->npc; i++) {
+		p = &t->pc[i];
+		switch (p->type) {
+		case PC_LIT:
+			buf_add(out, t->text + p->off, p->len);
+			break;
+		case PC_SEP:
+			x_sep(&x);
+			break;
+		case PC_REPL:
+			if (p->pos != POS_NONE) {
+				x_value(&x, p, x_posfield(&x, p));
+				break;
+			}
+			for (j = 0; j < x.n; j++) {
+				if (j > 0)
+					x_sep(&x);
+				x_value(&x, p, &x.f[j]);
+			}
+			break;
+		case PC_GROUP:
+			/* Without {} etc. the group is written once. */
+			for (j = 0; j < x.n && (j == 0 || p->normal); j++) {
+				if (j > 0)
+					x_sep(&x);
+				for (k = 1; k <= p->len; k++) {
+					q = p + k;
+					if (q->type == PC_LIT)
+						buf_add(out, t->text + q->off,
+						    q->len);
+					else if (q->pos == POS_NONE)
+						x_value(&x, q, &x.f[j]);
+					else
+						x_value(&x, q,
+						    x_posfield(&x, q));
+				}
+			}
+			i += p->len;
+			break;
+		}
+	}
+	if (t->quote_words)
+		quote_group(out, x.gstart);
+}
+
+/*
+ * Rewrite {name} {name/} {name//} {name.} {name/.} into {id} ... as
+ * parallel does for --header, textually and before anything else, so that
+ * the positional rules then apply.  parallel uses the name as a regex; here
+ * it is literal.
+ */
+static char *
+colname_rewrite(const char *w, const char *name, size_t id)
+{
+	static const char *const sfx[] = { "}", "/}", "//}", ".}", "/.}" };
+	struct buf b;
+	size_t nl, sl, i;
+	char num[32];
+	const char *p;
+
+	memset(&b, 0, sizeof(b));
+	nl = strlen(name);
+	snprintf(num, sizeof(num), "{%zu", id);
+	for (p = w; *p != '\0';) {
+		if (*p == '{' && strncmp(p + 1, name, nl) == 0) {
+			for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++) {
+				sl = strlen(sfx[i]);
+				if (strncmp(p + 1 + nl, sfx[i], sl) == 0)
+					break;
+			}
+			if (i < sizeof(sfx) / sizeof(sfx[0])) {
+				buf_adds(&b, num);
+				buf_adds(&b, sfx[i]);
+				p += 1 + nl + strlen(sfx[i]);
+				continue;
+			}
+		}
+		buf_addc(&b, *p++);
+	}
+	return buf_detach(&b, NULL);
+}
+
+/*
+ * parallel's -I, --er, ... move the default string's meaning to the new
+ * key in this order, each one overwriting whatever the key meant before
+ * (--bnr '{.}' makes {.} the basename and {.} loses its default).
+ */
+static size_t
+rpl_keys(const struct tmpl_opts *o, struct rplkey *k)
+{
+	static const enum tmpl_repl order[TMPL_NREPL] = {
+		TMPL_ARG, TMPL_NOEXT, TMPL_BASE, TMPL_DIR, TMPL_SEQ,
+		TMPL_SLOT, TMPL_BASENOEXT
+	};
+	struct rplkey tmp;
+	size_t n, i, j, from;
+	enum tmpl_repl kind, r;
+	const char *old, *new;
+
+	for (n = 0; n < TMPL_NREPL; n++) {
+		k[n].s = default_repl[n];
+		k[n].len = strlen(default_repl[n]);
+		k[n].kind = (enum tmpl_repl)n;
+	}
+	for (i = 0; i < TMPL_NREPL; i++) {
+		r = order[i];
+		old = default_repl[r];
+		if ((new = o->repl[r]) == NULL || strcmp(old, new) == 0)
+			continue;
+		/* A key deleted by an earlier rename means {} in parallel. */
+		kind = TMPL_ARG;
+		for (from = 0; from < n; from++)
+			if (strcmp(k[from].s, old) == 0)
+				break;
+		if (from < n) {
+			kind = k[from].kind;
+			k[from] = k[--n];
+		}
+		for (j = 0; j < n; j++)
+			if (strcmp(k[j].s, new) == 0)
+				break;
+		if (j == n)
+			n++;
+		k[j].s = new;
+		k[j].len = strlen(new);
+		k[j].kind = kind;
+	}
+	/* Longest first, as a short key may be part of a long one. */
+	for (i = 1; i < n; i++) {
+		tmp = k[i];
+		for (j = i; j > 0 && k[j - 1].len < tmp.len; j--)
+			k[j] = k[j - 1];
+		k[j] = tmp;
+	}
+	return n;
+}
+
+static int
+is_perlspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+	    c == '\v';
+}
+
+/*
+ * Match parallel's positional form of key at s: \{(-?\d+)\s*REST where
+ * REST is key without its leading {, with the regex's backtracking.  On a
+ * match store the length and the -?\d+ span.
+ */
+static int
+match_positional(const char *s, size_t len, const struct rplkey *k,
+    size_t *mlen, size_t *nstart, size_t *nlen)
+{
+	size_t i, nd, ns, d, w;
+
+	if (len < 2 || s[0] != '{')
+		return 0;
+	i = 1;
+	if (s[i] == '-')
+		i++;
+	for (nd = 0; i + nd < len && s[i + nd] >= '0' && s[i + nd] <= '9';)
+		nd++;
+	for (d = nd; d > 0; d--) {
+		ns = 0;
+		if (d == nd)
+			while (i + d + ns < len && is_perlspace(s[i + d + ns]))
+				ns++;
+		for (w = ns + 1; w-- > 0;) {
+			if (i + d + w + k->len - 1 > len ||
+			    memcmp(s + i + d + w, k->s + 1, k->len - 1) != 0)
+				continue;
+			*mlen = i + d + w + k->len - 1;
+			*nstart = 1;
+			*nlen = i - 1 + d;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Turn the -?\d+ of a positional match into a piece.  parallel pastes the
+ * number in front of the replacement's code, and {#} {%} code starts with
+ * "1 " (that is what keeps {#} from repeating per argument), so {2#}
+ * reads field 21.  The number "0" is false in Perl: {0} is {}.
+ */
+static void
+set_position(struct piece *p, const char *num, size_t len)
+{
+	long long v;
+	size_t i;
+	int neg;
+
+	neg = num[0] == '-';
+	i = neg ? 1 : 0;
+	if (p->kind != TMPL_SEQ && p->kind != TMPL_SLOT &&
+	    len == 1 && num[0] == '0') {
+		p->pos = POS_NONE;
+		return;
+	}
+	v = 0;
+	for (; i < len; i++) {
+		if (v > POS_MAX)
+			break;
+		v = v * 10 + (num[i] - '0');
+	}
+	if (p->kind == TMPL_SEQ || p->kind == TMPL_SLOT)
+		v = v * 10 + 1;
+	if (v > POS_MAX) {
+		p->pos = POS_EMPTY;
+		return;
+	}
+	p->pos = POS_INDEX;
+	p->idx = neg ? -v : v;
+}
+
+/*
+ * One round of parallel's search: replace every occurrence of key (or, if
+ * positional, of its {N...} form) in the literal pieces, left to right.
+ * Pieces already found are never searched again.
+ */
+static void
+find_key(struct pcvec *pv, const char *text, const struct rplkey *k,
+    int positional)
+{
+	struct pcvec nv;
+	struct piece r;
+	size_t i, at, start, end, mlen, ns, nl;
+	const char *s;
+
+	memset(&nv, 0, sizeof(nv));
+	for (i = 0; i < pv->n; i++) {
+		if (pv->v[i].type != PC_LIT) {
+			pc_push(&nv, &pv->v[i]);
+			continue;
+		}
+		start = pv->v[i].off;
+		end = start + pv->v[i].len;
+		for (at = start; at < end;) {
+			s = text + at;
+			memset(&r, 0, sizeof(r));
+			r.type = PC_REPL;
+			r.kind = (unsigned char)k->kind;
+			if (!positional) {
+				if (end - at < k->len ||
+				    memcmp(s, k->s, k->len) != 0) {
+					at++;
+					continue;
+				}
+				mlen = k->len;
+				r.pos = POS_NONE;
+				/* {#} {%} are "positional 1" (see above). */
+				if (k->kind == TMPL_SEQ || k->kind == TMPL_SLOT) {
+					r.pos = POS_INDEX;
+					r.idx = 1;
+				}
+			} else {
+				if (!match_positional(s, end - at, k, &mlen,
+				    &ns, &nl)) {
+					at++;
+					continue;
+				}
+				set_position(&r, s + ns, nl);
+			}
+			pc_lit(&nv, start, at - start);
+			pc_push(&nv, &r);
+			at += mlen;
+			start = at;
+		}
+		pc_lit(&nv, start, end - start);
+	}
+	free(pv->v);
+	*pv = nv;
+}
+
+/*
+ * -X: split the words into context groups, as parallel does: a group ends
+ * at a word boundary, a space or a tab; a space is then copied as text and
+ * a tab starts the next group (so "a\tb{}" repeats "\tb{}").  Newlines do
+ * not end a group.
+ */
+/* Close a -X context group: with a replacement it gets a PC_GROUP head. */
+static void
+ctx_flush(struct pcvec *out, struct pcvec *g, int *has_repl, int *normal)
+{
+	struct piece hdr;
+	size_t j;
+
+	if (*has_repl) {
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.type = PC_GROUP;
+		hdr.normal = (unsigned char)*normal;
+		hdr.len = g->n;
+		pc_push(out, &hdr);
+	}
+	for (j = 0; j < g->n; j++)
+		pc_push(out, &g->v[j]);
+	g->n = 0;
+	*has_repl = *normal = 0;
+}
+
+static void
+build_context(struct pcvec *out, const struct pcvec *in, const char *text)
+{
+	struct pcvec g;
+	size_t i, k, s, e;
+	int has_repl, normal;
+
+	memset(&g, 0, sizeof(g));
+	has_repl = normal = 0;
+	for (i = 0; i < in->n; i++) {
+		switch (in->v[i].type) {
+		case PC_REPL:
+			has_repl = 1;
+			if (in->v[i].pos == POS_NONE)
+				normal = 1;
+			pc_push(&g, &in->v[i]);
+			break;
+		case PC_SEP:
+			ctx_flush(out, &g, &has_repl, &normal);
+			pc_push(out, &in->v[i]);
+			break;
+		default:
+			s = in->v[i].off;
+			e = s + in->v[i].len;
+			for (k = s; k < e; k++) {
+				if (text[k] != ' ' && text[k] != '\t')
+					continue;
+				pc_lit(&g, s, k - s);
+				ctx_flush(out, &g, &has_repl, &normal);
+				if (text[k] == ' ') {
+					pc_lit(out, k, 1);
+					s = k + 1;
+				} else
+					s = k;	/* the tab opens the next group */
+			}
+			pc_lit(&g, s, e - s);
+			break;
+		}
+	}
+	ctx_flush(out, &g, &has_repl, &normal);
+	free(g.v);
+}
+
+/*
+ * parallel stops quoting values altogether when a replacement string comes
+ * before the first blank, newline or = of the command line: the value is
+ * then (part of) the command itself, as in "parallel {}" or "my_{}".
+ */
+static int
+repl_in_first_word(const struct pcvec *pv, const char *text)
+{
+	size_t i, j;
+	const char *s;
+
+	for (i = 0; i < pv->n; i++) {
+		switch (pv->v[i].type) {
+		case PC_REPL:
+			return 1;
+		case PC_LIT:
+			s = text + pv->v[i].off;
+			for (j = 0; j < pv->v[i].len; j++)
+				if (s[j] == ' ' || s[j] == '\t' ||
+				    s[j] == '\n' || s[j] == '=')
+					return 0;
+			break;
+		default:
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* {= and a later =} make a perl expression, which tpmap cannot run. */
+static int
+has_perl_expr(char *const *words, size_t nwords)
+{
+	struct buf b;
+	const char *l;
+	size_t i;
+	int r;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < nwords; i++) {
+		if (i > 0)
+			buf_addc(&b, ' ');
+		buf_adds(&b, words[i]);
+	}
+	r = 0;
+	if (b.len > 0 && (l = strstr(b.p, "{=")) != NULL)
+		r = strstr(l + 2, "=}") != NULL;
+	buf_free(&b);
+	return r;
+}
+
+int
+tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
+    const struct tmpl_opts *o, char *err, size_t errlen)
+{
+	struct rplkey keys[2 * TMPL_NREPL];
+	struct pcvec pv, cv;
+	struct piece p;
+	struct tmpl *t;
+	struct buf text;
+	char **w, *nw;
+	size_t i, j, nkeys;
+
+	for (i = 0; i < TMPL_NREPL; i++) {
+		if (o->repl[i] != NULL && o->repl[i][0] == '\0') {
+			snprintf(err, errlen, "%s: empty replacement string",
+			    default_repl[i]);
+			return -1;
+		}
+	}
+	if (has_perl_expr(words, nwords)) {
+		snprintf(err, errlen,
+		    "{= =}: perl expressions are not supported");
+		return -1;
+	}
+
+	/* --header names first: parallel rewrites them textually. */
+	w = xcalloc(nwords ? nwords : 1, sizeof(*w));
+	for (i = 0; i < nwords; i++)
+		w[i] = xstrdup(words[i]);
+	for (j = 0; o->colnames != NULL && j < o->ncolnames; j++) {
+		for (i = 0; i < nwords; i++) {
+			nw = colname_rewrite(w[i], o->colnames[j], j + 1);
+			free(w[i]);
+			w[i] = nw;
+		}
+	}
+
+	memset(&text, 0, sizeof(text));
+	memset(&pv, 0, sizeof(pv));
+	memset(&p, 0, sizeof(p));
+	for (i = 0; i < nwords; i++) {
+		if (i > 0) {
+			p.type = PC_SEP;
+			pc_push(&pv, &p);
+		}
+		pc_lit(&pv, text.len, strlen(w[i]));
+		buf_adds(&text, w[i]);
+		free(w[i]);
+	}
+	free(w);
+	buf_grow(&text, 0);
+
+	nkeys = rpl_keys(o, keys);
+	for (i = 0; i < nkeys; i++) {
+		find_key(&pv, text.p, &keys[i], 0);
+		if (keys[i].s[0] == '{')
+			find_key(&pv, text.p, &keys[i], 1);
+	}
+
+	t = xcalloc(1, sizeof(*t));
+	for (i = 0; i < pv.n; i++) {
+		if (pv.v[i].type != PC_REPL)
+			continue;
+		t->has_repl = 1;
+		if (pv.v[i].kind == TMPL_SLOT)
+			t->uses_slot = 1;
+	}
+	if (!t->has_repl) {
+		/* No replacement string: parallel appends a {} word. */
+		memset(&p, 0, sizeof(p));
+		if (nwords > 0) {
+			p.type = PC_SEP;
+			pc_push(&pv, &p);
+		}
+		p.type = PC_REPL;
+		p.kind = TMPL_ARG;
+		p.pos = POS_NONE;
+		pc_push(&pv, &p);
+	}
+	t->quote_words = o->quote_cmd != 0;
+	t->quote_args = !t->quote_words && !repl_in_first_word(&pv, text.p);
+
+	if (o->context == TMPL_CTX_WORD) {
+		memset(&cv, 0, sizeof(cv));
+		build_context(&cv, &pv, text.p);
+		free(pv.v);
+		pv = cv;
+	}
+	t->text = buf_detach(&text, NULL);
+	t->pc = pv.v;
+	t->npc = pv.n;
+	*tp = t;
+	return 0;
+}
+
+void
+tmpl_free(struct tmpl *t)
+{
+	if (t == NULL)
+		return;
+	free(t->text);
+	free(t->pc);
+	free(t);
+}
+
+int
+tmpl_has_repl(const struct tmpl *t)
+{
+	return t->has_repl;
+}
+
+int
+tmpl_uses_slot(const struct tmpl *t)
+{
+	return t->uses_slot;
+}
+
+/*
+ * Bytes that make a shell do more than split words when they appear
+ * outside quotes: operators, expansions, globs, comments, history and
+ * brace expansion (bash), tilde, and the old Bourne pipe ^.
+ */
+static int
+sh_special(unsigned char c)
+{
+	return strchr("|&;<>()$`*?[]~{}#!^", c) != NULL || c < 0x20 ||
+	    c == 0x7f;
+}
+
+/*
+ * Split line as sh would, into argv and strs (both NULL: only count).
+ * Returns 0 when the line needs a shell.  Newlines are allowed inside
+ * quotes only; backslash-newline (line continuation) always means shell.
+ */
+static int
+split_scan(const char *line, size_t len, char **argv, char *strs,
+    size_t *nwordsp, size_t *nbytesp)
+{
+	size_t i, nw, nb;
+	const char *q;
+	unsigned char c, d;
+	int first;
+
+	i = nw = nb = 0;
+#define PUT(ch)	do { if (strs != NULL) strs[nb] = (char)(ch); nb++; } while (0)
+	for (;;) {
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i == len)
+			break;
+		first = nw == 0;
+		if (argv != NULL)
+			argv[nw] = strs + nb;
+		while (i < len && line[i] != ' ' && line[i] != '\t') {
+			c = (unsigned char)line[i];
+			if (c == '\'') {
+				q = memchr(line + i + 1, '\'', len - i - 1);
+				if (q == NULL)
+					return 0;
+				for (i++; line + i < q; i++)
+					PUT(line[i]);
+				i++;
+			} else if (c == '"') {
+				for (i++;; i++) {
+					if (i == len)
+						return 0;
+					c = (unsigned char)line[i];
+					if (c == '"')
+						break;
+					if (c == '$' || c == '`')
+						return 0;
+					if (c != '\\') {
+						PUT(c);
+						continue;
+					}
+					if (i + 1 == len)
+						return 0;
+					d = (unsigned char)line[i + 1];
+					if (d == '\n')
+						return 0;
+					if (d == '$' || d == '`' || d == '"' ||
+					    d == '\\') {
+						PUT(d);
+						i++;
+					} else
+						PUT('\\');
+				}
+				i++;
+			} else if (c == '\\') {
+				if (i + 1 == len || line[i + 1] == '\n')
+					return 0;
+				PUT(line[i + 1]);
+				i += 2;
+			} else {
+				/* = in the first word may be an assignment. */
+				if (sh_special(c) || (first &&
+				    (c == '=' || c == '%')))
+					return 0;
+				PUT(c);
+				i++;
+			}
+		}
+		PUT('\0');
+		nw++;
+	}
+#undef PUT
+	*nwordsp = nw;
+	*nbytesp = nb;
+	return nw > 0;
+}
+
+int
+cmd_split(const char *line, size_t len, char ***argvp)
+{
+	size_t nw, nb, i;
+	char **argv;
+
+	if (len == 0 || memchr(line, '\0', len) != NULL)
+		return 0;
+	if (!split_scan(line, len, NULL, NULL, &nw, &nb))
+		return 0;
+	if (nw + 1 > (SIZE_MAX - nb) / sizeof(*argv))
+		return 0;
+	argv = xmalloc((nw + 1) * sizeof(*argv) + nb);
+	split_scan(line, len, argv, (char *)(argv + nw + 1), &nw, &nb);
+	argv[nw] = NULL;
+	/* An empty command name fails differently in sh: let sh report it. */
+	if (argv[0][0] == '\0')
+		goto shell;
+	for (i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
+		if (strcmp(argv[0], shell_words[i]) == 0)
+			goto shell;
+	*argvp = argv;
+	return 1;
+shell:
+	free(argv);
+	return 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command templates: GNU parallel's replacement strings expanded into a
+ * shell command line, shell quoting, and the classifier that decides whether
+ * a command line needs a shell at all.  Pure functions: no I/O, no globals.
+ */
+#ifndef TPMAP_TEMPLATE_H
+#define TPMAP_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/* One argument value: bytes, not necessarily NUL-terminated, may hold any
+ * byte value (NUL included, with -d). */
+struct field {
+	const char *s;
+	size_t len;
+};
+
+/* Which replacement string a custom one (-I, --er, ...) stands for. */
+enum tmpl_repl {
+	TMPL_ARG,		/* {}    -I STR, --replace */
+	TMPL_NOEXT,		/* {.}   --er, --extensionreplace */
+	TMPL_BASE,		/* {/}   --bnr, --basenamereplace */
+	TMPL_DIR,		/* {//}  --dnr, --dirnamereplace */
+	TMPL_BASENOEXT,		/* {/.}  --bner, --basenameextensionreplace */
+	TMPL_SEQ,		/* {#}   --seqreplace */
+	TMPL_SLOT,		/* {%}   --slotreplace */
+	TMPL_NREPL
+};
+
+/* How several arguments of one job (-n, -m, -X) fill a replacement. */
+enum tmpl_context {
+	TMPL_CTX_NONE,		/* -n/-m: {} is every argument, space-separated */
+	TMPL_CTX_WORD		/* -X: the word around {} is repeated per argument */
+};
+
+struct tmpl_opts {
+	const char *repl[TMPL_NREPL];	/* NULL: the default string */
+	int quote_cmd;			/* -q: quote the command's own words */
+	enum tmpl_context context;
+	char *const *colnames;		/* --header names for {name}, or NULL */
+	size_t ncolnames;
+};
+
+/* The arguments of one job: nargs argument sets (-n N gives up to N) of
+ * ncols fields each (one per input source, or per --colsep column), row
+ * major: field j of set i is f[i * ncols + j]. */
+struct tmpl_args {
+	const struct field *f;
+	size_t nargs;
+	size_t ncols;
+	unsigned long long seq;		/* {#}, from 1 */
+	unsigned slot;			/* {%}, from 1 */
+};
+
+struct tmpl;
+
+/*
+ * Parse the command words (argv after the options, before any :::) into a
+ * template.  The words are joined with spaces into a shell command line (or
+ * each quoted first, with quote_cmd) as GNU parallel does.  Returns 0, or -1
+ * after writing a one-line message (no trailing newline) to err.  Release
+ * with tmpl_free.
+ */
+int tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
+    const struct tmpl_opts *o, char *err, size_t errlen);
+void tmpl_free(struct tmpl *t);
+
+/* Whether the template holds any replacement string; without one the
+ * arguments are appended, each quoted, separated by spaces. */
+int tmpl_has_repl(const struct tmpl *t);
+
+/* Whether the template uses {%}, whose value is known only when the job
+ * starts. */
+int tmpl_uses_slot(const struct tmpl *t);
+
+/* Append the command line for args to out: every replacement is the
+ * shell-quoted value, so no argument can become shell code. */
+void tmpl_expand(const struct tmpl *t, const struct tmpl_args *a,
+    struct buf *out);
+
+/* Append s quoted for a POSIX shell as GNU parallel quotes it: unchanged if
+ * non-empty and made only of [A-Za-z0-9_./+-], else in single quotes with
+ * each ' written as '"'"'. */
+void shq_append(struct buf *out, const char *s, size_t len);
+
+/*
+ * Decide whether command line `line` (len bytes) can run without a shell
+ * and, if so, split it as the shell would.  Returns 1 and stores a
+ * NULL-terminated argv in *argvp (one allocation: free(*argvp) releases the
+ * array and the strings) when the line holds only plain words, single- and
+ * double-quoted strings without expansions, and backslash escapes, and its
+ * first word is not a shell keyword, builtin, or assignment.  Returns 0
+ * (and leaves *argvp alone) when a shell is needed.
+ */
+int cmd_split(const char *line, size_t len, char ***argvp);
+
+#endif /* TPMAP_TEMPLATE_H */

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small helpers for the CLI: allocation wrappers that exit on failure
+ * (never to be used in src/tp/) and a growable byte buffer.
+ */
+#ifndef TPMAP_UTIL_H
+#define TPMAP_UTIL_H
+
+#include <stddef.h>
+
+/* A growable byte buffer.  p is NUL-terminated whenever cap > 0 (the
+ * terminator is not counted in len), so p can be passed to C string
+ * functions when the data has no NUL.  Zero-initialise; buf_free releases. */
+struct buf {
+	char *p;
+	size_t len;
+	size_t cap;
+};
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xmemdup(const void *p, size_t n);	/* adds a NUL terminator */
+
+void buf_grow(struct buf *b, size_t more);
+void buf_add(struct buf *b, const void *p, size_t n);
+void buf_addc(struct buf *b, char c);
+void buf_adds(struct buf *b, const char *s);
+void buf_reset(struct buf *b);		/* len = 0, keeps the memory */
+void buf_free(struct buf *b);
+char *buf_detach(struct buf *b, size_t *lenp);	/* caller frees */
+
+#endif /* TPMAP_UTIL_H */

@@ -1,0 +1,101 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Options: --help, the man page and the three completion files name the
+# same set of options (no drift), and bash completion works for real.
+
+load test_helper
+
+# Each extractor prints one option per line, sorted and unique.
+help_opts() {
+	tpmap --help | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
+		grep -oE -- '--?[A-Za-z0-9][-A-Za-z0-9]*' | sort -u
+}
+
+man_opts() {
+	grep -E '^\.It Fl ' "$TPMAP_ROOT/man/tpmap.1" |
+		grep -oE 'Fl (\\-)?[A-Za-z0-9][-A-Za-z0-9]*' |
+		sed -E 's/^Fl \\-/--/; s/^Fl /-/' | sort -u
+}
+
+bash_opts() {
+	# The word list of the option compgen, between its quotes.
+	tr '\n' ' ' <"$TPMAP_ROOT/completions/tpmap.bash" |
+		sed -E "s/.*compgen -W '(-0[^']*)'.*/\1/" |
+		tr -s ' \t' '\n' | grep -E '^-' | sort -u
+}
+
+zsh_opts() {
+	grep -E "^[[:space:]]+'" "$TPMAP_ROOT/completions/_tpmap" |
+		sed -E "s/\[.*//" |
+		grep -oE -- "(^|[{,'	])--?[A-Za-z0-9][-A-Za-z0-9]*" |
+		grep -oE -- '--?[A-Za-z0-9][-A-Za-z0-9]*' | sort -u
+}
+
+fish_opts() {
+	grep -oE -- '-[sl] [A-Za-z0-9][-A-Za-z0-9]*' \
+		"$TPMAP_ROOT/completions/tpmap.fish" |
+		sed -E 's/^-s /-/; s/^-l /--/' | sort -u
+}
+
+@test "--help lists a known set of options" {
+	run -0 help_opts
+	[[ "$output" == *"--keep-order"* ]]
+	[[ "$output" == *"-0"* ]]
+	[ "${#lines[@]}" -ge 40 ]
+}
+
+@test "the man page lists exactly the options of --help" {
+	diff <(help_opts) <(man_opts)
+}
+
+@test "bash completion lists exactly the options of --help" {
+	diff <(help_opts) <(bash_opts)
+}
+
+@test "zsh completion lists exactly the options of --help" {
+	diff <(help_opts) <(zsh_opts)
+}
+
+@test "fish completion lists exactly the options of --help" {
+	diff <(help_opts) <(fish_opts)
+}
+
+@test "bash completion completes --keep from --ke" {
+	run -0 bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$1"
+		COMP_WORDS=(tpmap --ke); COMP_CWORD=1
+		COMP_LINE="tpmap --ke"; COMP_POINT=${#COMP_LINE}
+		_tpmap tpmap --ke tpmap
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$TPMAP_ROOT/completions/tpmap.bash"
+	[ "$output" = "--keep-order" ]
+}
+
+@test "bash completion offers files after -a" {
+	mkdir "$TMP/d" && : >"$TMP/d/args.txt"
+	cd "$TMP/d"
+	run -0 bash -c '
+		source /usr/share/bash-completion/bash_completion
+		source "$1"
+		COMP_WORDS=(tpmap -a ar); COMP_CWORD=2
+		COMP_LINE="tpmap -a ar"; COMP_POINT=${#COMP_LINE}
+		_tpmap tpmap ar -a
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$TPMAP_ROOT/completions/tpmap.bash"
+	[ "$output" = "args.txt" ]
+}
+
+@test "a bad -j value names the option and the value, exit 255" {
+	run -255 --separate-stderr tpmap -j x echo ::: a
+	[ "$stderr" = "tpmap: -j 'x': not a number" ]
+	[ "$output" = "" ]
+}
+
+@test "a bad -n value names the option and the value, exit 255" {
+	run -255 --separate-stderr tpmap -n -3 echo ::: a
+	[ "$stderr" = "tpmap: -n '-3': too small" ]
+}
+
+@test "--trim rejects an unknown side" {
+	run -255 --separate-stderr tpmap --trim x echo ::: a
+	[ "$stderr" = "tpmap: --trim 'x': not n, l, r, lr or rl" ]
+}
