@@ -487,14 +487,15 @@ main(int argc, char *argv[])
 		sigaddset(&sigs, SIGHUP);
 		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 		if ((e = pthread_create(&sigtid, NULL, sig_thread, &r)) != 0)
-			errc(255, e, "pthread_create");
+			errx(255, "pthread_create: %s", strerror(e));
 		pthread_detach(sigtid);
 		xo.max_queued = o.jobs;
 		xo.stack_size = WORKER_STACK;
 		xo.on_done = job_done;
 		xo.on_done_arg = &r;
 		if ((e = tp_executor_create(&ex, o.jobs, &xo)) != 0)
-			errc(255, e, "cannot start %u workers", o.jobs);
+			errx(255, "cannot start %u workers: %s", o.jobs,
+			    strerror(e));
 	}
 
 	status = 0;
