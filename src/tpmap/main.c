@@ -164,13 +164,19 @@ results_name(struct job *j)
 	struct buf b = { 0 };
 	char num[32];
 	size_t i, k;
+	char c;
 
 	for (i = 0; i < j->ncols && j->nargs > 0; i++) {
 		snprintf(num, sizeof(num), "%s%zu/", i > 0 ? "/" : "", i + 1);
 		buf_adds(&b, num);
-		for (k = 0; k < j->fields[i].len; k++)
-			buf_addc(&b, j->fields[i].s[k] == '/' ? '_' :
-			    j->fields[i].s[k]);
+		/* parallel's escape keeps each value one path component:
+		 * \ becomes \\ and / becomes \_. */
+		for (k = 0; k < j->fields[i].len; k++) {
+			c = j->fields[i].s[k];
+			if (c == '\\' || c == '/')
+				buf_addc(&b, '\\');
+			buf_addc(&b, c == '/' ? '_' : c);
+		}
 	}
 	j->resname = buf_detach(&b, NULL);
 }

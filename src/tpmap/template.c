@@ -51,9 +51,28 @@ struct piece {
 	unsigned char kind;	/* PC_REPL: enum tmpl_repl */
 	unsigned char pos;	/* PC_REPL: enum pc_pos */
 	unsigned char normal;	/* PC_GROUP: holds a POS_NONE replacement */
+	unsigned char qctx;	/* PC_REPL: QC_* shell quoting around it */
 	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
 	size_t off;		/* PC_LIT: offset in text */
 	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */
+};
+
+/*
+ * The shell quoting a replacement string sits in, found by lexing the
+ * command text.  parallel always single-quotes a value, which is literal
+ * inside '...' and "..." only when the value needs no quotes at all: a
+ * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
+ * instead.  QC_ESC: the replacement follows an unescaped backslash, which
+ * then applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
+ * which before a quote would make bash read $'...' (where \' does not end
+ * the string) or $"...".
+ */
+enum {
+	QC_NONE = 0,
+	QC_DQ = 1,
+	QC_SQ = 2,
+	QC_ESC = 4,
+	QC_DOLLAR = 8
 };
 
 struct tmpl {
@@ -435,6 +454,7 @@ struct xctx {
 	const struct field *f;
 	size_t n;
 	size_t gstart;		/* -q: where the current word began */
+	int noargs;		/* -N0: every value is empty, unquoted */
 };
 
 static void
@@ -472,6 +492,70 @@ x_posfield(const struct xctx *x, const struct piece *p)
 	return &x->f[i];
 }
 
+/* Append bytes for inside "...": \ before $ ` " \, NUL as \0 with nulesc. */
+static void
+dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t i, j;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++) {
+			c = sl[i].s[j];
+			if (c == '$' || c == '`' || c == '"' || c == '\\')
+				buf_addc(out, '\\');
+			if (c == '\0' && nulesc)
+				buf_add(out, "\\0", 2);
+			else
+				buf_addc(out, c);
+		}
+	}
+}
+
+/* Append a value quoted so that the shell reads it back literally in the
+ * quoting context qctx (see QC_*). */
+static void
+quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
+    int nulesc)
+{
+	int needq;
+
+	if (qctx & QC_ESC) {
+		/* The template's backslash quotes the first byte; an empty
+		 * value leaves it to quote a second backslash. */
+		while (n > 0 && sl[0].len == 0) {
+			sl++;
+			n--;
+		}
+		if (n == 0) {
+			buf_addc(out, '\\');
+			return;
+		}
+		buf_addc(out, sl[0].s[0]);
+		sl[0].s++;
+		sl[0].len--;
+	}
+	switch (qctx & (QC_DQ | QC_SQ)) {
+	case QC_SQ:
+		/* Close the template's quotes around the value. */
+		buf_addc(out, '\'');
+		shq_slices(out, sl, n, nulesc);
+		buf_addc(out, '\'');
+		break;
+	case QC_DQ:
+		dq_slices(out, sl, n, nulesc);
+		break;
+	default:
+		if (qctx & QC_DOLLAR) {
+			(void)shq_size(sl, n, nulesc, &needq);
+			if (needq)
+				buf_add(out, "\"\"", 2);
+		}
+		shq_slices(out, sl, n, nulesc);
+		break;
+	}
+}
+
 static void
 x_value(struct xctx *x, const struct piece *p, const struct field *f)
 {
@@ -490,11 +574,13 @@ x_value(struct xctx *x, const struct piece *p, const struct field *f)
 		buf_add(x->out, num, (size_t)len);
 		return;
 	}
+	if (x->noargs)
+		return;
 	n = value_slices((enum tmpl_repl)p->kind, f, sl);
 	/* parallel rewrites NULs only when the first one is not at offset 0. */
 	nulesc = f->len > 0 && f->s[0] != '\0';
 	if (x->t->quote_args)
-		shq_slices(x->out, sl, n, nulesc);
+		quote_for(x->out, p->qctx, sl, n, nulesc);
 	else
 		raw_slices(x->out, sl, n, nulesc);
 }
@@ -512,7 +598,9 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 	x.out = out;
 	x.f = a->f;
 	x.n = a->nargs * a->ncols;
-	/* A job without arguments sees one empty argument, as in parallel. */
+	/* A job without arguments (-N0) sees one empty argument that, as in
+	 * parallel, is not even quoted: "echo x" runs echo with one word. */
+	x.noargs = x.n == 0;
 	if (x.n == 0) {
 		x.f = &empty;
 		x.n = 1;
@@ -892,6 +980,156 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
 	return 0;
 }
 
+/*
+ * Lexer frames for mark_quotes: plain text (top level, $(...) or `...`),
+ * double quotes or ${...} (where backslash escapes only $ ` " \ and
+ * newline), single quotes.  Nesting deeper than the stack is refused
+ * rather than guessed at.
+ */
+enum lx_frame {
+	LX_PLAIN,
+	LX_CMDSUB,
+	LX_BQ,
+	LX_DQ,
+	LX_BRACE,
+	LX_SQ
+};
+
+#define LX_DEPTH 64
+
+struct lexer {
+	unsigned char f[LX_DEPTH];	/* enum lx_frame */
+	unsigned depth[LX_DEPTH];	/* LX_CMDSUB: open ( inside */
+	int top;
+	int esc;			/* the last byte was an escaping \ */
+	int dollar;			/* the last byte was a plain $ */
+	int overflow;
+};
+
+static void
+lx_push(struct lexer *l, enum lx_frame f)
+{
+	if (l->top + 1 == LX_DEPTH) {
+		l->overflow = 1;
+		return;
+	}
+	l->top++;
+	l->f[l->top] = (unsigned char)f;
+	l->depth[l->top] = 0;
+}
+
+static void
+lx_pop(struct lexer *l)
+{
+	if (l->top > 0)
+		l->top--;
+}
+
+/* Feed one byte of command text; next is the following byte or 0. */
+static void
+lx_byte(struct lexer *l, char c, char next)
+{
+	enum lx_frame f;
+
+	f = (enum lx_frame)l->f[l->top];
+	l->dollar = 0;
+	if (l->esc) {
+		l->esc = 0;
+		return;
+	}
+	if (f == LX_SQ) {
+		if (c == '\'')
+			lx_pop(l);
+		return;
+	}
+	if (c == '\\') {
+		l->esc = 1;
+		return;
+	}
+	if (c == '$' && next == '(') {
+		lx_push(l, LX_CMDSUB);
+		l->esc = 1;	/* swallow the ( */
+		return;
+	}
+	if (c == '$' && next == '{') {
+		lx_push(l, LX_BRACE);
+		l->esc = 1;
+		return;
+	}
+	if (c == '$') {
+		l->dollar = f != LX_DQ && f != LX_BRACE;
+		return;
+	}
+	if (c == '`') {
+		if (f == LX_BQ)
+			lx_pop(l);
+		else
+			lx_push(l, LX_BQ);
+		return;
+	}
+	if (f == LX_DQ || f == LX_BRACE) {
+		if ((f == LX_DQ && c == '"') || (f == LX_BRACE && c == '}'))
+			lx_pop(l);
+		else if (f == LX_BRACE && c == '"')
+			lx_push(l, LX_DQ);
+		return;
+	}
+	if (c == '\'')
+		lx_push(l, LX_SQ);
+	else if (c == '"')
+		lx_push(l, LX_DQ);
+	else if (f == LX_CMDSUB && c == '(')
+		l->depth[l->top]++;
+	else if (f == LX_CMDSUB && c == ')') {
+		if (l->depth[l->top] == 0)
+			lx_pop(l);
+		else
+			l->depth[l->top]--;
+	}
+}
+
+/*
+ * Record in each replacement the quoting it sits in.  Values are quoted
+ * to be inert in their context, so they never change the lexer's state.
+ * Returns -1 when the quotes nest too deeply to follow.
+ */
+static int
+mark_quotes(struct pcvec *pv, const char *text)
+{
+	struct lexer l;
+	struct piece *p;
+	const char *s;
+	size_t i, j;
+	enum lx_frame f;
+
+	memset(&l, 0, sizeof(l));
+	for (i = 0; i < pv->n; i++) {
+		p = &pv->v[i];
+		switch (p->type) {
+		case PC_LIT:
+			s = text + p->off;
+			for (j = 0; j < p->len; j++)
+				lx_byte(&l, s[j],
+				    j + 1 < p->len ? s[j + 1] : 0);
+			break;
+		case PC_SEP:
+			lx_byte(&l, ' ', 0);
+			break;
+		case PC_REPL:
+			f = (enum lx_frame)l.f[l.top];
+			p->qctx = f == LX_SQ ? QC_SQ :
+			    f == LX_DQ || f == LX_BRACE ? QC_DQ : QC_NONE;
+			if (l.esc)
+				p->qctx |= QC_ESC;
+			else if (l.dollar)
+				p->qctx |= QC_DOLLAR;
+			l.esc = l.dollar = 0;
+			break;
+		}
+	}
+	return l.overflow ? -1 : 0;
+}
+
 /* {= and a later =} make a perl expression, which tpmap cannot run. */
 static int
 has_perl_expr(char *const *words, size_t nwords)
@@ -971,6 +1209,13 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 		find_key(&pv, text.p, &keys[i], 0);
 		if (keys[i].s[0] == '{')
 			find_key(&pv, text.p, &keys[i], 1);
+	}
+
+	if (mark_quotes(&pv, text.p) < 0) {
+		snprintf(err, errlen, "quotes nest too deeply in the command");
+		free(pv.v);
+		buf_free(&text);
+		return -1;
 	}
 
 	t = xcalloc(1, sizeof(*t));

@@ -1,0 +1,383 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Templates: the replacement strings, their custom names, how arguments
+# are grouped into command lines (-n -N -L -X -m), command-less mode, -q,
+# and the promise that data never becomes shell code.  --dry-run shows the
+# command line; real runs through showargs show exactly how argv was split.
+# The expected outputs are those of GNU parallel 20221122.
+
+load test_helper
+
+# --- replacement strings ---
+
+@test "{} is the whole argument" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {} ::: /a/b/c.tar.gz
+	[ "$output" = "echo /a/b/c.tar.gz" ]
+	[ "$stderr" = "" ]
+}
+
+@test "{.} removes the last extension" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {.} ::: /a/b/c.tar.gz c.txt
+	[ "$output" = $'echo /a/b/c.tar\necho c' ]
+}
+
+@test "{.} leaves a dot in a directory name alone" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {.} ::: a.b/c d.e/f.g
+	[ "$output" = $'echo a.b/c\necho d.e/f' ]
+}
+
+@test "{/} is the base name" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {/} ::: /a/b/c.tar.gz c.txt
+	[ "$output" = $'echo c.tar.gz\necho c.txt' ]
+}
+
+@test "{//} is the directory, . without one, / for the root" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {//} ::: /a/b/c.tar.gz c.txt /top
+	[ "$output" = $'echo /a/b\necho .\necho /' ]
+}
+
+@test "{/.} is the base name without its extension" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {/.} ::: /a/b/c.tar.gz d.e/f.g
+	[ "$output" = $'echo c.tar\necho f' ]
+}
+
+@test "{#} is the job's sequence number" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {#} ::: a b c
+	[ "$output" = $'echo 1\necho 2\necho 3' ]
+}
+
+@test "{%} is the job slot" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 echo {#}-{%} ::: a b c
+	[ "$output" = $'echo 1-1\necho 2-1\necho 3-1' ]
+}
+
+@test "all replacement strings in one command line" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 echo {} {.} {/} {//} {/.} {#} {%} ::: /a/b/c.tar.gz
+	[ "$output" = "echo /a/b/c.tar.gz /a/b/c.tar c.tar.gz /a/b c.tar 1 1" ]
+}
+
+@test "{N} is the N-th input source" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {2} {1} ::: a b ::: 1 2
+	[ "$output" = $'echo 1 a\necho 2 a\necho 1 b\necho 2 b' ]
+}
+
+@test "{N.} {N/} {N//} {N/.} apply to the N-th source" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {1.} {1/} {1//} {1/.} {2} ::: /d/f.x ::: y
+	[ "$output" = "echo /d/f f.x /d f y" ]
+}
+
+@test "{} with several sources is all of them, separated by spaces" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {} ::: a ::: b
+	[ "$output" = "echo a b" ]
+}
+
+@test "{N} of several sources are separate arguments" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {1}{2} {2} ::: 'a b' ::: 'c d'
+	[ "$output" = $'<a bc d>\n<c d>' ]
+}
+
+@test "{name} is the column named by --header" {
+	run -0 --separate-stderr tpmap --dry-run -k --header : --colsep , echo {b}-{a} ::: a,b 1,2 3,4
+	[ "$output" = $'echo 2-1\necho 4-3' ]
+}
+
+@test "a replacement string inside a word stays inside that word" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" x{}y {.} ::: 'a b.c'
+	[ "$output" = $'<xa b.cy>\n<a b>' ]
+}
+
+# --- custom replacement strings ---
+
+@test "-I replaces {} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k -I ,, echo ,, {} {.} ::: /x/a.b
+	[ "$output" = "echo /x/a.b {} /x/a" ]
+}
+
+@test "--replace is -I" {
+	run -0 --separate-stderr tpmap --dry-run -k --replace ,, echo ,, {} ::: a
+	[ "$output" = "echo a {}" ]
+}
+
+@test "--er replaces {.} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k --er ,, echo ,, {} {.} ::: /x/a.b
+	[ "$output" = "echo /x/a /x/a.b {.}" ]
+}
+
+@test "--bnr replaces {/} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k --bnr ,, echo ,, {/} ::: /x/a.b
+	[ "$output" = "echo a.b {/}" ]
+}
+
+@test "--dnr replaces {//} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k --dnr ,, echo ,, {//} ::: /x/a.b
+	[ "$output" = "echo /x {//}" ]
+}
+
+@test "--bner replaces {/.} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k --bner ,, echo ,, {/.} ::: /x/a.b
+	[ "$output" = "echo a {/.}" ]
+}
+
+@test "--seqreplace replaces {#} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k --seqreplace ,, echo ,, {#} ::: a b
+	[ "$output" = $'echo 1 {#}\necho 2 {#}' ]
+}
+
+@test "--slotreplace replaces {%} by another string" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 --slotreplace ,, echo ,, {%} ::: a b
+	[ "$output" = $'echo 1 {%}\necho 1 {%}' ]
+}
+
+# --- no replacement string, no command ---
+
+@test "without a replacement string the argument is appended" {
+	run -0 --separate-stderr tpmap --dry-run -k echo x ::: a b
+	[ "$output" = $'echo x a\necho x b' ]
+}
+
+@test "without a replacement string every source's argument is appended" {
+	run -0 --separate-stderr tpmap --dry-run -k echo x ::: a ::: 1
+	[ "$output" = "echo x a 1" ]
+}
+
+@test "an appended argument is one word" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" ::: 'a b' ''
+	[ "$output" = $'<a b>\n<>' ]
+}
+
+@test "without a command each input line is a command line" {
+	printf 'echo a\necho b c\n' >"$TMP/in"
+	run -0 --separate-stderr tpmap -k <"$TMP/in"
+	[ "$output" = $'a\nb c' ]
+}
+
+@test "without a command a line is shell code" {
+	printf 'echo a; echo z\n' >"$TMP/in"
+	run -0 --separate-stderr tpmap -k <"$TMP/in"
+	[ "$output" = $'a\nz' ]
+}
+
+@test "without a command ::: arguments are command lines" {
+	run -0 --separate-stderr tpmap -k ::: 'echo 1' 'echo 2'
+	[ "$output" = $'1\n2' ]
+}
+
+@test "--dry-run without a command prints the command lines as given" {
+	run -0 --separate-stderr tpmap -k --dry-run ::: 'echo 1' 'echo  2'
+	[ "$output" = $'echo 1\necho  2' ]
+}
+
+# --- the command's own words ---
+
+@test "the command's words are joined into one shell command line" {
+	FOO=bar run -0 --separate-stderr tpmap -k "$SHOWARGS" 'a  b' '$FOO' ::: x
+	[ "$output" = $'<a>\n<b>\n<bar>\n<x>' ]
+}
+
+@test "-q quotes the command's own words" {
+	FOO=bar run -0 --separate-stderr tpmap -k -q "$SHOWARGS" 'a  b' '$FOO' {} ::: 'x y'
+	[ "$output" = $'<a  b>\n<$FOO>\n<x y>' ]
+}
+
+@test "-q keeps shell operators in the command literal" {
+	run -0 --separate-stderr tpmap -k -q printf '%s|%s\n' {} 'a;b' ::: x
+	[ "$output" = "x|a;b" ]
+}
+
+@test "--dry-run quotes arguments as the shell needs" {
+	run -0 --separate-stderr tpmap --dry-run -k echo {} ::: a 'a b' ''
+	[ "$output" = $'echo a\necho \'a b\'\necho \'\'' ]
+}
+
+# --- several arguments per job ---
+
+@test "-n 2 gives each job up to two arguments" {
+	run -0 --separate-stderr tpmap --dry-run -k -n2 echo ::: a b c d e
+	[ "$output" = $'echo a b\necho c d\necho e' ]
+}
+
+@test "-n 2 puts both arguments in place of {}" {
+	run -0 --separate-stderr tpmap -k -n2 "$SHOWARGS" x{} ::: 'a b' c
+	[ "$output" = $'<xa b>\n<c>' ]
+}
+
+@test "-n 2 makes {1} {2} the job's first and second argument" {
+	run -0 --separate-stderr tpmap --dry-run -k -n2 echo {1}-{2} ::: a b c d e
+	[ "$output" = $'echo a-b\necho c-d\necho e-' ]
+}
+
+@test "-N 2 makes {1} {2} the job's first and second argument" {
+	run -0 --separate-stderr tpmap -k -N2 "$SHOWARGS" {2} {1} ::: a b c d
+	[ "$output" = $'<b>\n<a>\n<d>\n<c>' ]
+}
+
+@test "-N 2 without a replacement string appends the arguments" {
+	run -0 --separate-stderr tpmap --dry-run -k -N2 echo ::: a b c d e
+	[ "$output" = $'echo a b\necho c d\necho e' ]
+}
+
+@test "-N0 runs one job per argument with no argument in the command" {
+	run -0 --separate-stderr tpmap -k -N0 echo x ::: a b
+	[ "$output" = $'x\nx' ]
+}
+
+@test "-L 2 gives each job two input lines, each one argument" {
+	printf 'a b\nc\nd e\n' >"$TMP/in"
+	run -0 --separate-stderr tpmap -k -L2 "$SHOWARGS" <"$TMP/in"
+	[ "$output" = $'<a b>\n<c>\n<d e>' ]
+}
+
+@test "-L 2 --dry-run shows the grouped command lines" {
+	printf 'a b\nc\nd e\n' >"$TMP/in"
+	run -0 --separate-stderr tpmap --dry-run -k -L2 echo <"$TMP/in"
+	[ "$output" = $'echo \'a b\' c\necho \'d e\'' ]
+}
+
+@test "-X repeats the word around {} for each argument" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 -X echo pre-{}-post ::: a b c
+	[ "$output" = "echo pre-a-post pre-b-post pre-c-post" ]
+}
+
+@test "-X keeps each argument one word" {
+	run -0 --separate-stderr tpmap -k -j1 -X "$SHOWARGS" pre-{}-post ::: 'a b' c
+	[ "$output" = $'<pre-a b-post>\n<pre-c-post>' ]
+}
+
+@test "-X applies {.} to each argument" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 -X echo {.} ::: a.x b.y
+	[ "$output" = "echo a b" ]
+}
+
+@test "-X without a replacement string appends all arguments" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 -X echo ::: a b c
+	[ "$output" = "echo a b c" ]
+}
+
+@test "-m puts all arguments in place of {}, the context once" {
+	run -0 --separate-stderr tpmap --dry-run -k -j1 -m echo pre-{}-post ::: a b c
+	[ "$output" = "echo pre-a b c-post" ]
+}
+
+@test "-m keeps each argument one word" {
+	run -0 --separate-stderr tpmap -k -j1 -m "$SHOWARGS" pre-{}-post ::: 'a b' c
+	[ "$output" = $'<pre-a b>\n<c-post>' ]
+}
+
+# --- data never becomes code ---
+
+@test "spaces and tabs in data stay inside one argument" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: 'a b' $'t\tb' '  '
+	[ "$output" = $'<a b>\n<t\tb>\n<  >' ]
+}
+
+@test "quotes in data are literal" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: "it's" 'say "x"' "'" '"'
+	[ "$output" = "<it's>"$'\n''<say "x">'$'\n'"<'>"$'\n''<">' ]
+}
+
+@test "shell operators in data are literal" {
+	cd "$TMP"
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: 'a;b' 'a|b' 'a&b' '>x' '<y' 'a&&b' '(c)' '#c'
+	[ "$output" = $'<a;b>\n<a|b>\n<a&b>\n<>x>\n<<y>\n<a&&b>\n<(c)>\n<#c>' ]
+	[ ! -e x ]
+}
+
+@test "expansions in data are literal: \$VAR, ~, globs, backslashes" {
+	touch "$TMP/g1" "$TMP/g2"
+	cd "$TMP"
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: '$HOME' '~' '*' 'g?' '[g]1' '\n' '\' '{a,b}'
+	[ "$output" = $'<$HOME>\n<~>\n<*>\n<g?>\n<[g]1>\n<\\n>\n<\\>\n<{a,b}>' ]
+}
+
+@test "a newline in data (with -0) stays inside one argument" {
+	printf 'a\nb\0x\n; touch "$TMP/pwned"\0' >"$TMP/in"
+	run -0 --separate-stderr tpmap -k -0 "$SHOWARGS" {} <"$TMP/in"
+	[ "$output" = $'<a\nb>\n<x\n; touch "$TMP/pwned">' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "a ; in data does not end the command" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: 'x; touch "$TMP/pwned"'
+	[ "$output" = '<x; touch "$TMP/pwned">' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "\$(...) in data is not run" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: '$(touch "$TMP/pwned")'
+	[ "$output" = '<$(touch "$TMP/pwned")>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "backticks in data are not run" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {} ::: '`touch "$TMP/pwned"`'
+	[ "$output" = '<`touch "$TMP/pwned"`>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "data in a command that needs a shell is still one literal argument" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS {} | cat" ::: \
+		"it's; touch \"\$TMP/pwned\"" '$(touch "$TMP/pwned")' 'a  b'
+	[ "$output" = "<it's; touch \"\$TMP/pwned\">"$'\n''<$(touch "$TMP/pwned")>'$'\n''<a  b>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+# GNU parallel fails this one: it single-quotes {} even inside the
+# command's double quotes, where single quotes are literal, so $(...) runs.
+@test "data inside a double-quoted word of the command is still literal" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \"pre {} post\"" ::: '$(touch "$TMP/pwned") `id`'
+	[ "$output" = '<pre $(touch "$TMP/pwned") `id` post>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "derived replacement strings are quoted too" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS" {.} {/} {//} {/.} ::: '$(touch "$TMP/pwned")/a b;c.x'
+	[ "$output" = $'<$(touch "$TMP/pwned")/a b;c>\n<a b;c.x>\n<$(touch "$TMP/pwned")>\n<a b;c>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "columns are quoted too" {
+	run -0 --separate-stderr tpmap -k --colsep , "$SHOWARGS" {2} {1} ::: 'a b,$(touch "$TMP/pwned")'
+	[ "$output" = $'<$(touch "$TMP/pwned")>\n<a b>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "-X arguments are quoted too" {
+	run -0 --separate-stderr tpmap -k -j1 -X "$SHOWARGS" ::: 'a;touch "$TMP/pwned"' '`touch "$TMP/pwned"`'
+	[ "$output" = $'<a;touch "$TMP/pwned">\n<`touch "$TMP/pwned"`>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "data in a --tagstring is not run" {
+	run -0 --separate-stderr tpmap -k --tagstring '{}' echo x ::: '$(touch "$TMP/pwned")'
+	[ "$output" = $'$(touch "$TMP/pwned")\tx $(touch "$TMP/pwned")' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "data inside a single-quoted word of the command is still literal" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS 'pre {} post'" ::: "\$(touch \"\$TMP/pwned\") 'q' \\"
+	[ "$output" = "<pre \$(touch \"\$TMP/pwned\") 'q' \\ post>" ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "a backslash before a replacement quotes only the value's first byte" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \\{}" ::: "';touch \"\$TMP/pwned\";'" abc
+	[ "$output" = $'<\';touch "$TMP/pwned";\'>\n<abc>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "a value after a bare \$ cannot open bash's \$'...' quoting" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS x\${}" ::: "\\';touch \"\$TMP/pwned\";'"
+	[ "$output" = "<x\\';touch \"\$TMP/pwned\";'>" ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "data inside \$(...) inside double quotes is quoted for the command substitution" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \"\$(printf %s {})\"" ::: 'a b;touch "$TMP/pwned"'
+	[ "$output" = '<a b;touch "$TMP/pwned">' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "-N0 with {} in a word leaves the word without the value" {
+	run -0 --separate-stderr tpmap -k -N0 --dry-run echo x{}y {#} ::: a b
+	[ "$output" = $'echo xy 1\necho xy 2' ]
+}
