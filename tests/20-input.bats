@@ -198,6 +198,12 @@ input() {
 	[ "$output" = $'<a>\n<b>' ]
 }
 
+@test "-r skips lines of only white space, as GNU parallel does" {
+	input in 'a\n \t\nb\n\r\n'
+	run -0 --separate-stderr tpmap -k -r "$SHOWARGS" <"$TMP/in"
+	[ "$output" = $'<a>\n<b>' ]
+}
+
 @test "-r with only empty lines runs nothing and exits 0" {
 	input in '\n\n'
 	run -0 --separate-stderr tpmap -k -r echo x <"$TMP/in"

@@ -216,6 +216,16 @@ load test_helper
 	[ "$output" = $'echo a b\necho c d\necho e' ]
 }
 
+@test "-N 2 repeats the word around {} for each argument, as -X does" {
+	run -0 --separate-stderr tpmap -k -N2 --dry-run echo x{}x ::: 1 2 3
+	[ "$output" = $'echo x1x x2x\necho x3x' ]
+}
+
+@test "-n 2 puts both arguments inside the one word around {}" {
+	run -0 --separate-stderr tpmap -k -n2 --dry-run echo x{}x ::: 1 2
+	[ "$output" = 'echo x1 2x' ]
+}
+
 @test "-N0 runs one job per argument with no argument in the command" {
 	run -0 --separate-stderr tpmap -k -N0 echo x ::: a b
 	[ "$output" = $'x\nx' ]
@@ -256,6 +266,15 @@ load test_helper
 @test "-m puts all arguments in place of {}, the context once" {
 	run -0 --separate-stderr tpmap --dry-run -k -j1 -m echo pre-{}-post ::: a b c
 	[ "$output" = "echo pre-a b c-post" ]
+}
+
+@test "-m packs 100000 arguments into as few lines as -s allows" {
+	seq 100000 >"$TMP/in"
+	run -0 --separate-stderr timeout 20 tpmap -k -j1 -m -s 5000 echo <"$TMP/in"
+	[ "${#lines[@]}" -eq 118 ]
+	[ "$(printf '%s\n' "${lines[@]}" | tr ' ' '\n' | cmp - "$TMP/in" && echo same)" = same ]
+	# Every line but the last would pass 5000 with one more argument.
+	[ "${#lines[0]}" -lt 5000 ]
 }
 
 @test "-m keeps each argument one word" {
@@ -380,4 +399,15 @@ load test_helper
 @test "-N0 with {} in a word leaves the word without the value" {
 	run -0 --separate-stderr tpmap -k -N0 --dry-run echo x{}y {#} ::: a b
 	[ "$output" = $'echo xy 1\necho xy 2' ]
+}
+
+@test "--dry-run --tag prints the tag before each command line" {
+	run -0 --separate-stderr tpmap --dry-run -k --tag echo ::: a 'b c'
+	[ "$output" = $'a\techo a\nb c\techo \'b c\'' ]
+}
+
+@test "-t --dry-run prints each command line on stderr too" {
+	run -0 --separate-stderr tpmap -t --dry-run -k echo ::: a
+	[ "$output" = "echo a" ]
+	[ "$stderr" = "echo a" ]
 }

@@ -137,6 +137,28 @@ read_and_release() {
 	[ "$output" = $'1a\n2a\n1b' ]
 }
 
+@test "-k --line-buffer streams the oldest job and holds back later ones" {
+	# Job 2 ends first, while job 1 waits on f1 and has printed a line;
+	# job 1's line shows at once, job 2's output only after job 1's.
+	job <<-'EOF'
+		case $1 in
+		1) echo 1a; timeout 5 cat "$TMP/f1" >/dev/null; printf 1b ;;
+		2) exec 4>"$TMP/f2"; printf 2a ;;
+		esac
+	EOF
+	klb() {
+		timeout 10 tpmap -k --lb -j2 sh "$TMP/job" ::: 1 2 3>&- | {
+			IFS= read -r l
+			printf '%s\n' "$l"
+			timeout 5 cat "$TMP/f2" >/dev/null
+			release f1
+			cat
+		}
+	}
+	run -0 --separate-stderr klb
+	[ "$output" = $'1a\n1b2a' ]
+}
+
 @test "--lb is --line-buffer" {
 	job <<-'EOF'
 		case $1 in
@@ -229,6 +251,11 @@ read_and_release() {
 	[ "$output" = $'<a-1>\tx a\n<b-2>\tx b' ]
 }
 
+@test "--tagstring expands {%} and {.} like the command does" {
+	run -0 --separate-stderr tpmap -k -j1 --tagstring '{#}-{%}-{.}' echo ::: a.x b.y
+	[ "$output" = $'1-1-a\ta.x\n2-1-b\tb.y' ]
+}
+
 @test "--tagstring expands positional replacement strings" {
 	run -0 --separate-stderr tpmap -k --tagstring 'T{1}' echo ::: a b ::: c
 	[ "$output" = $'Ta\ta c\nTb\tb c' ]
@@ -279,4 +306,17 @@ read_and_release() {
 	[ "$(cat "${lines[0]}")" = "outa" ]
 	[ "$(cat "${lines[1]}")" = "outb" ]
 	[ "$stderr" = $'erra\nerrb' ]
+}
+
+@test "--results with a replacement string names the stdout file itself" {
+	run -0 --separate-stderr tpmap -k --results "$TMP/out/x{1}_{2}" 'echo o{1}; echo e{2} >&2' ::: a ::: b
+	[ "$output" = "" ]
+	[ "$(cat "$TMP/out/xa_b")" = "oa" ]
+	[ "$(cat "$TMP/out/xa_b.err")" = "eb" ]
+	[ "$(cat "$TMP/out/xa_b.seq")" = "1" ]
+}
+
+@test "--results with --header names each level after its column" {
+	run -0 --separate-stderr tpmap -k --results "$TMP/out" --header : echo {x} {y} ::: x 1 ::: y 2
+	[ "$(cat "$TMP/out/x/1/y/2/stdout")" = "1 2" ]
 }

@@ -40,6 +40,10 @@ struct aset {
 struct run {
 	const struct tpmap_opts *o;
 	struct tmpl *t;
+	struct tmpl *tagt;		/* --tagstring, expanded unquoted */
+	struct tmpl *rest;		/* --results holding a replacement */
+	char *const *colnames;		/* --header names, for --results */
+	size_t ncolnames;
 	struct spawn_ctx *sc;
 	struct output *out;
 	pthread_mutex_t mu;		/* guards busy */
@@ -96,36 +100,76 @@ join_fields(const struct job *j, struct buf *b)
 	}
 }
 
-/* --tagstring: {} {#} {%} and {N} replaced by unquoted values. */
+/* --dry-run: the command line, after the tag with --tag, and with -t on
+ * stderr too, as parallel prints them. */
 static void
-expand_tagstring(const char *ts, const struct job *j, struct buf *b)
+dry_run_print(struct run *r, struct job *j)
 {
-	const char *p, *close;
-	char num[32], *end;
-	unsigned long n;
+	struct buf b = { 0 };
 
-	for (p = ts; *p != '\0'; p++) {
-		if (*p != '{' || (close = strchr(p, '}')) == NULL) {
-			buf_addc(b, *p);
-			continue;
-		}
-		if (close == p + 1) {
-			join_fields(j, b);
-		} else if (close == p + 2 && p[1] == '#') {
-			snprintf(num, sizeof(num), "%llu", j->seq);
-			buf_adds(b, num);
-		} else if (close == p + 2 && p[1] == '%') {
-			snprintf(num, sizeof(num), "%u", j->slot);
-			buf_adds(b, num);
-		} else if ((n = strtoul(p + 1, &end, 10)) > 0 && end == close) {
-			if (n <= j->nargs * j->ncols)
-				buf_add(b, j->fields[n - 1].s,
-				    j->fields[n - 1].len);
-		} else {
-			buf_add(b, p, (size_t)(close - p) + 1);
-		}
-		p = close;
+	if (j->tag != NULL) {
+		buf_add(&b, j->tag, j->taglen);
+		buf_addc(&b, '\t');
 	}
+	buf_add(&b, j->cmd, j->cmdlen);
+	out_text(r->out, 1, b.p, b.len);
+	if (r->o->trace)
+		out_text(r->out, 2, j->cmd, j->cmdlen);
+	buf_free(&b);
+}
+
+/* Append s escaped as parallel does to keep it one path component: \
+ * becomes \\ and / becomes \_. */
+static void
+path_escape(struct buf *b, const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++) {
+		if (s[k] == '\\' || s[k] == '/')
+			buf_addc(b, '\\');
+		buf_addc(b, s[k] == '/' ? '_' : s[k]);
+	}
+}
+
+/*
+ * --results: with a replacement string in it, the expanded path of the
+ * job's stdout file (stderr and seq go to PATH.err and PATH.seq); else the
+ * job's place below the directory, COL/VALUE/COL/VALUE, where COL is the
+ * column's number or, with --header, its name.
+ */
+static void
+results_name(struct run *r, struct job *j, struct buf *b)
+{
+	struct tmpl_args a;
+	char num[32];
+	size_t i;
+
+	if (r->rest != NULL) {
+		a.f = j->fields;
+		a.nargs = j->nargs;
+		a.ncols = j->ncols;
+		a.seq = j->seq;
+		a.slot = j->slot;
+		tmpl_expand(r->rest, &a, b);
+		j->resfile = 1;
+		j->resname = buf_detach(b, NULL);
+		return;
+	}
+	for (i = 0; i < j->ncols && j->nargs > 0; i++) {
+		if (i > 0)
+			buf_addc(b, '/');
+		if (i < r->ncolnames) {
+			path_escape(b, r->colnames[i],
+			    strlen(r->colnames[i]));
+		} else {
+			snprintf(num, sizeof(num), "%zu", i + 1);
+			buf_adds(b, num);
+		}
+		buf_addc(b, '/');
+		path_escape(b, j->fields[i].s, j->fields[i].len);
+	}
+	j->resname = buf_detach(b, NULL);
 }
 
 /* Build j's command line (and argv when it needs no shell). */
@@ -148,37 +192,20 @@ build(struct run *r, struct job *j)
 	j->cmd = buf_detach(&b, &j->cmdlen);
 	if (!r->o->dry_run && !cmd_split(j->cmd, j->cmdlen, &j->argv))
 		j->argv = NULL;
-	if (r->o->tagstring != NULL) {
-		expand_tagstring(r->o->tagstring, j, &b);
+	if (r->tagt != NULL) {
+		a.f = j->fields;
+		a.nargs = j->nargs;
+		a.ncols = j->ncols;
+		a.seq = j->seq;
+		a.slot = j->slot;
+		tmpl_expand(r->tagt, &a, &b);
 		j->tag = buf_detach(&b, &j->taglen);
 	} else if (r->o->tag) {
 		join_fields(j, &b);
 		j->tag = buf_detach(&b, &j->taglen);
 	}
-}
-
-/* --results DIR: the job's place, 1/VALUE/2/VALUE, one level a column. */
-static void
-results_name(struct job *j)
-{
-	struct buf b = { 0 };
-	char num[32];
-	size_t i, k;
-	char c;
-
-	for (i = 0; i < j->ncols && j->nargs > 0; i++) {
-		snprintf(num, sizeof(num), "%s%zu/", i > 0 ? "/" : "", i + 1);
-		buf_adds(&b, num);
-		/* parallel's escape keeps each value one path component:
-		 * \ becomes \\ and / becomes \_. */
-		for (k = 0; k < j->fields[i].len; k++) {
-			c = j->fields[i].s[k];
-			if (c == '\\' || c == '/')
-				buf_addc(&b, '\\');
-			buf_addc(&b, c == '/' ? '_' : c);
-		}
-	}
-	j->resname = buf_detach(&b, NULL);
+	if (r->o->results != NULL && !r->o->dry_run)
+		results_name(r, j, &b);
 }
 
 /* The task: run one job in a free slot.  Its status is 1 when it failed. */
@@ -255,11 +282,14 @@ job_fix_fields(struct job *j, struct buf *bytes)
 static int
 all_empty(const struct field *f, size_t n)
 {
-	size_t i;
+	size_t i, k;
 
+	/* parallel -r skips records that are only white space, too. */
 	for (i = 0; i < n; i++)
-		if (f[i].len > 0)
-			return 0;
+		for (k = 0; k < f[i].len; k++)
+			if (strchr(" \t\r\n\f\v", f[i].s[k]) == NULL ||
+			    f[i].s[k] == '\0')
+				return 0;
 	return 1;
 }
 
@@ -329,10 +359,34 @@ line_length(struct run *r, const struct field *f, size_t n, size_t ncols,
 	return b->len;
 }
 
+/* Whether the first k sets of the look-ahead make a line below the limit:
+ * measured over a view padded to the first set's width, without copying. */
+static int
+fill_fits(struct run *r, size_t k, struct field **view, struct buf *line)
+{
+	size_t i, c, ncols;
+
+	if (k <= 1)
+		return 1;	/* one set is always taken, however long */
+	ncols = r->ahead[0].ncols > 0 ? r->ahead[0].ncols : 1;
+	*view = xreallocarray(*view, k * ncols, sizeof(**view));
+	for (i = 0; i < k; i++) {
+		for (c = 0; c < ncols; c++) {
+			(*view)[i * ncols + c].s = "";
+			(*view)[i * ncols + c].len = 0;
+			if (c < r->ahead[i].ncols)
+				(*view)[i * ncols + c] = r->ahead[i].f[c];
+		}
+	}
+	return line_length(r, *view, k, ncols, line) < r->limit;
+}
+
 /*
  * Fill mode: as many sets as keep the command line below the limit; once
  * the end of the input is in sight, what is left is shared evenly among
  * the job slots, as GNU parallel does (10 arguments, -j3: 4, 4 and 2).
+ * The line grows with every set, so the count is found by doubling and
+ * then bisection: measuring each prefix in turn would be quadratic.
  */
 static int
 next_fill_job(struct run *r, struct input *in, struct job *j,
@@ -340,45 +394,54 @@ next_fill_job(struct run *r, struct input *in, struct job *j,
 {
 	struct buf line = { 0 };
 	struct field *view = NULL;
-	size_t k, i, ncols = 0;
+	size_t k, lo, hi, mid, avail;
 	int rc = 0;
 
-	for (k = 0;; k++) {
-		if (k == r->nahead && !r->eof && (rc = read_ahead(r, in)) < 0)
-			break;
-		if (r->eof && r->share == 0 && r->nahead > 0)
+	lo = hi = 0;
+	for (;;) {
+		/* lo sets fit; try twice as many. */
+		k = lo > 0 ? 2 * lo : 1;
+		while (r->nahead < k && !r->eof)
+			if ((rc = read_ahead(r, in)) < 0)
+				goto out;
+		if (r->eof && r->share == 0 && r->nahead > 0 &&
+		    fill_fits(r, r->nahead, &view, &line))
 			r->share = (r->nahead + r->o->jobs - 1) / r->o->jobs;
-		if (r->share > 0 && k >= r->share) {
-			k = r->share;
+		avail = r->nahead;
+		if (r->share > 0 && r->share < avail)
+			avail = r->share;
+		if (k > avail)
+			k = avail;
+		if (k <= lo) {
+			lo = k;	/* a share found late may be below lo */
 			break;
 		}
-		if (k >= r->nahead)
+		if (!fill_fits(r, k, &view, &line)) {
+			hi = k;
 			break;
-		/* A view over the look-ahead, padded to the first set's
-		 * width, to measure the line without copying. */
-		if (k == 0)
-			ncols = r->ahead[0].ncols > 0 ? r->ahead[0].ncols : 1;
-		view = xreallocarray(view, (k + 1) * ncols, sizeof(*view));
-		for (i = 0; i < ncols; i++) {
-			view[k * ncols + i].s = "";
-			view[k * ncols + i].len = 0;
-			if (i < r->ahead[k].ncols)
-				view[k * ncols + i] = r->ahead[k].f[i];
 		}
-		if (k > 0 &&
-		    line_length(r, view, k + 1, ncols, &line) >= r->limit)
-			break;
+		lo = k;
 	}
+	while (hi > lo + 1) {
+		mid = lo + (hi - lo) / 2;
+		if (fill_fits(r, mid, &view, &line))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	k = lo;
+	for (mid = 0; mid < k; mid++) {
+		job_add_set(j, bytes, cap, r->ahead[mid].f,
+		    r->ahead[mid].ncols);
+		free(r->ahead[mid].f);
+	}
+	memmove(r->ahead, r->ahead + k, (r->nahead - k) * sizeof(*r->ahead));
+	r->nahead -= k;
+out:
 	free(view);
 	buf_free(&line);
 	if (rc < 0)
 		return -1;
-	for (i = 0; i < k; i++) {
-		job_add_set(j, bytes, cap, r->ahead[i].f, r->ahead[i].ncols);
-		free(r->ahead[i].f);
-	}
-	memmove(r->ahead, r->ahead + k, (r->nahead - k) * sizeof(*r->ahead));
-	r->nahead -= k;
 	return k > 0;
 }
 
@@ -453,6 +516,8 @@ main(int argc, char *argv[])
 	struct run r;
 	struct job *j;
 	char err[256];
+	struct tmpl_opts to;
+	char *tagw;
 	char *const *names;
 	size_t nnames;
 	sigset_t sigs;
@@ -478,6 +543,32 @@ main(int argc, char *argv[])
 	    tmpl_parse(&r.t, o.command, o.ncommand, &o.tmpl, err,
 	    sizeof(err)) != 0)
 		errx(255, "%s", err);
+	if (o.tagstring != NULL) {
+		to = o.tmpl;
+		to.raw = 1;
+		to.quote_cmd = 0;
+		to.context = TMPL_CTX_NONE;
+		tagw = (char *)(uintptr_t)o.tagstring;	/* only read */
+		if (tmpl_parse(&r.tagt, &tagw, 1, &to, err,
+		    sizeof(err)) != 0)
+			errx(255, "--tagstring: %s", err);
+	}
+	if (o.results != NULL) {
+		to = o.tmpl;
+		to.raw = 1;
+		to.quote_cmd = 0;
+		to.context = TMPL_CTX_NONE;
+		tagw = (char *)(uintptr_t)o.results;	/* only read */
+		if (tmpl_parse(&r.rest, &tagw, 1, &to, err,
+		    sizeof(err)) != 0)
+			errx(255, "--results: %s", err);
+		if (!tmpl_has_repl(r.rest)) {
+			tmpl_free(r.rest);
+			r.rest = NULL;
+		}
+		r.colnames = names;
+		r.ncolnames = nnames;
+	}
 
 	r.limit = o.max_chars > 0 ? o.max_chars : DEFAULT_MAX_CHARS;
 	r.nslots = o.jobs;
@@ -515,15 +606,15 @@ main(int argc, char *argv[])
 		if (o.dry_run) {
 			j->slot = 1;
 			build(&r, j);
-			out_text(r.out, 1, j->cmd, j->cmdlen);
+			dry_run_print(&r, j);
 			job_free(j);
 			continue;
 		}
 		/* {%} is known when the job starts; build it then. */
-		if (r.t == NULL || !tmpl_uses_slot(r.t))
+		if ((r.t == NULL || !tmpl_uses_slot(r.t)) &&
+		    (r.tagt == NULL || !tmpl_uses_slot(r.tagt)) &&
+		    (r.rest == NULL || !tmpl_uses_slot(r.rest)))
 			build(&r, j);
-		if (o.results != NULL)
-			results_name(j);
 		if ((e = tp_submit(ex, run_job, j, NULL)) != 0) {
 			warnx("cannot submit job %llu: %s", j->seq,
 			    strerror(e));
@@ -538,6 +629,8 @@ main(int argc, char *argv[])
 	e = out_free(r.out);
 	spawn_free(r.sc);
 	tmpl_free(r.t);
+	tmpl_free(r.tagt);
+	tmpl_free(r.rest);
 	free(r.busy);
 	while (r.nahead > 0)
 		free(r.ahead[--r.nahead].f);

@@ -482,6 +482,9 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	} else {
 		o->jobs = opts_ncpus();
 	}
+	/* parallel -N repeats the word around {} per argument, as -X does. */
+	if (o->replace_args && !o->xargs_mode)
+		o->tmpl.context = TMPL_CTX_WORD;
 	if (o->max_lines > 0 && !o->max_args_given)
 		o->max_args = o->max_lines;
 	if (o->xargs_mode && !o->max_args_given && o->max_lines == 0)

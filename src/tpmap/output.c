@@ -167,16 +167,36 @@ mkdirs(char *path)
 static void
 emit_results(struct output *out, struct job *j)
 {
-	struct buf dir = { 0 };
+	struct buf dir = { 0 }, path = { 0 };
+	const char *stem, *slash;
 	char seq[32];
 
+	snprintf(seq, sizeof(seq), "%llu", j->seq);
+	if (j->resfile) {
+		/* A file template: PATH, PATH.err, PATH.seq. */
+		stem = j->resname;
+		if ((slash = strrchr(stem, '/')) != NULL && slash > stem) {
+			buf_add(&dir, stem, (size_t)(slash - stem));
+			mkdirs(dir.p);
+		}
+		write_path(stem, j->out.p ? j->out.p : "", j->out.len);
+		buf_adds(&path, stem);
+		buf_adds(&path, ".err");
+		write_path(path.p, j->err.p ? j->err.p : "", j->err.len);
+		buf_reset(&path);
+		buf_adds(&path, stem);
+		buf_adds(&path, ".seq");
+		write_path(path.p, seq, strlen(seq));
+		buf_free(&path);
+		buf_free(&dir);
+		return;
+	}
 	buf_adds(&dir, out->o->results);
 	buf_addc(&dir, '/');
 	buf_adds(&dir, j->resname != NULL ? j->resname : "");
 	mkdirs(dir.p);
 	write_file(dir.p, "stdout", j->out.p ? j->out.p : "", j->out.len);
 	write_file(dir.p, "stderr", j->err.p ? j->err.p : "", j->err.len);
-	snprintf(seq, sizeof(seq), "%llu", j->seq);
 	write_file(dir.p, "seq", seq, strlen(seq));
 	buf_free(&dir);
 }
@@ -211,7 +231,9 @@ emit(struct output *out, struct job *j)
 		emit_results(out, j);
 	} else if (out->o->files) {
 		emit_files(out, j);
-	} else if (out->o->out_mode == OUT_GROUP) {
+	} else if (out->o->out_mode != OUT_UNGROUP) {
+		/* --line-buffer: what was held back (-k) or the final
+		 * partial line; grouped: everything. */
 		write_tagged(out, 1, j, j->out.p, j->out.len);
 		write_tagged(out, 2, j, j->err.p, j->err.len);
 	}
@@ -264,6 +286,14 @@ out_lines(struct output *out, struct job *j, int stream, int final)
 
 	if (b->len == 0)
 		return;
+	pthread_mutex_lock(&out->mu);
+	/* With -k only the oldest unprinted job streams; the others keep
+	 * their lines until out_job_done emits them in order.  A job that
+	 * becomes the oldest while it runs streams from its next read on. */
+	if (out->o->keep_order && j->seq != out->next_seq) {
+		pthread_mutex_unlock(&out->mu);
+		return;
+	}
 	if (final) {
 		n = b->len;
 	} else {
@@ -272,10 +302,11 @@ out_lines(struct output *out, struct job *j, int stream, int final)
 				nl = b->p + n - 1;
 				break;
 			}
-		if (nl == NULL)
+		if (nl == NULL) {
+			pthread_mutex_unlock(&out->mu);
 			return;
+		}
 	}
-	pthread_mutex_lock(&out->mu);
 	write_tagged(out, stream, j, b->p, n);
 	pthread_mutex_unlock(&out->mu);
 	memmove(b->p, b->p + n, b->len - n);

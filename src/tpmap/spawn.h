@@ -30,6 +30,7 @@ struct job {
 	char *tag;			/* --tag/--tagstring prefix, or NULL */
 	size_t taglen;
 	char *resname;			/* --results path below DIR, or NULL */
+	int resfile;			/* resname is the stdout file's path */
 	struct field *fields;		/* nargs sets of ncols fields */
 	size_t nargs;
 	size_t ncols;

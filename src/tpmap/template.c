@@ -1226,7 +1226,7 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 		if (pv.v[i].kind == TMPL_SLOT)
 			t->uses_slot = 1;
 	}
-	if (!t->has_repl) {
+	if (!t->has_repl && !o->raw) {
 		/* No replacement string: parallel appends a {} word. */
 		memset(&p, 0, sizeof(p));
 		if (nwords > 0) {
@@ -1239,7 +1239,8 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 		pc_push(&pv, &p);
 	}
 	t->quote_words = o->quote_cmd != 0;
-	t->quote_args = !t->quote_words && !repl_in_first_word(&pv, text.p);
+	t->quote_args = !t->quote_words && !o->raw &&
+	    !repl_in_first_word(&pv, text.p);
 
 	if (o->context == TMPL_CTX_WORD) {
 		memset(&cv, 0, sizeof(cv));

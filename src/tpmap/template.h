@@ -39,6 +39,7 @@ enum tmpl_context {
 struct tmpl_opts {
 	const char *repl[TMPL_NREPL];	/* NULL: the default string */
 	int quote_cmd;			/* -q: quote the command's own words */
+	int raw;			/* no quoting, nothing appended: --tagstring */
 	enum tmpl_context context;
 	char *const *colnames;		/* --header names for {name}, or NULL */
 	size_t ncolnames;
