@@ -708,12 +708,12 @@ lib_expect() {
 	EOF
 }
 
-@test "map's default window is twice the executor's workers" {
+@test "map's default window is 64 items per worker" {
 	lib_run map-window-default
 	lib_expect <<-'EOF'
 		workers: 2
 		first next: ETIMEDOUT
-		produced: 4
+		produced: 128
 	EOF
 }
 

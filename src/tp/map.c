@@ -42,7 +42,7 @@ tp_map_create(struct tp_map **mp, struct tp_executor *ex, tp_task_fn *fn,
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return ENOMEM;
 	m->window = opts->window != 0 ? opts->window :
-	    2 * (size_t)tp__executor_nworkers(ex);
+	    64 * (size_t)tp__executor_nworkers(ex);
 	if ((m->ring = calloc(m->window, sizeof(*m->ring))) == NULL) {
 		free(m);
 		return ENOMEM;

@@ -146,8 +146,9 @@ struct tp_executor_opts {
  * Map options; zero-initialise (or use TP_MAP_OPTS_INIT).
  *   window       how many submitted, not yet returned futures the map
  *                may hold, the one the caller waits for included (the
- *                look-ahead; 1 means no look-ahead); 0: twice the
- *                executor's workers.
+ *                look-ahead; 1 means no look-ahead); 0: 64 per worker
+ *                of the executor, enough that the workers rarely wait
+ *                for the consumer or it for them.
  *   timeout_ns   deadline for the whole map, counted from tp_map_create;
  *                0 in the struct means no limit (TP_FOREVER also does).
  *   drop         see tp_map_drop_fn; NULL: items are simply forgotten.

@@ -2988,7 +2988,7 @@ sc_map_window_one(void)
 }
 
 /*
- * With the default window (twice the workers), count what the first
+ * With the default window (64 per worker), count what the first
  * tp_map_next produces while every task is held by one gate: it fills the
  * window, then times out.
  */
@@ -3001,14 +3001,14 @@ sc_map_window_default(void)
 	struct producer p;
 	struct tp_future *f;
 	struct tp_map *m;
-	struct job j[20];
+	struct job j[200];
 	int i;
 
 	ev_init(&gate);
-	map_jobs(j, 20, NULL, NULL);
-	for (i = 0; i < 20; i++)
+	map_jobs(j, 200, NULL, NULL);
+	for (i = 0; i < 200; i++)
 		j[i].gate = &gate;
-	producer_init(&p, j, 20);
+	producer_init(&p, j, 200);
 	ex = executor(2, 0, NULL, NULL);
 	opts.timeout_ns = GRACE_MS * MS;
 	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
