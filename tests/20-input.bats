@@ -399,3 +399,23 @@ input() {
 	run -0 --separate-stderr tpmap -k -0 "$SHOWARGS" <"$TMP/in"
 	[ "$output" = $'<a\nb>\n<c\td\r>' ]
 }
+
+@test "input is streamed: the first job runs before the input ends" {
+	mkfifo "$TMP/go"
+	# The feeder writes b only after job a has run, and then ends the
+	# input: a tpmap that read to the end first would wait forever.
+	feed() { echo a; timeout 5 cat "$TMP/go" >/dev/null; echo b; }
+	streamed() {
+		feed | timeout 10 tpmap -k -j1 "echo {}; if [ {} = a ]; then : > '$TMP/go'; fi"
+	}
+	run -0 --separate-stderr streamed
+	[ "$output" = $'a\nb' ]
+}
+
+@test "endless input: jobs start at once and stop when the reader goes" {
+	endless() {
+		yes | timeout 10 tpmap -k --dry-run echo | head -n 3
+	}
+	run -0 --separate-stderr endless
+	[ "$output" = $'echo y\necho y\necho y' ]
+}
