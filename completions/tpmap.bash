@@ -16,6 +16,16 @@ _tpmap()
 		_filedir -d
 		return
 		;;
+	--joblog)
+		_filedir
+		return
+		;;
+	--halt | --halt-on-error)
+		COMPREPLY=($(compgen -W 'never now,fail=1 soon,fail=1
+			now,success=1 soon,success=1 now,done=1 soon,done=1' \
+			-- "$cur"))
+		return
+		;;
 	--trim)
 		COMPREPLY=($(compgen -W 'n l r lr rl' -- "$cur"))
 		return
@@ -25,7 +35,8 @@ _tpmap()
 	--delimiter | -E | --eof | -I | --replace | --er | --extensionreplace | \
 	--bnr | --basenamereplace | --dnr | --dirnamereplace | --bner | \
 	--basenameextensionreplace | --seqreplace | --slotreplace | --tagstring | \
-	--header)
+	--header | --delay | --load | --memfree | --retries | --termseq | \
+	--timeout)
 		return
 		;;
 	esac
@@ -54,7 +65,10 @@ _tpmap()
 			--dnr --dry-run --extensionreplace --er --files --group
 			--header --line-buffer --lb --link --xapply --results --res
 			--seqreplace --slotreplace --tag --tagstring --trim
-			--verbose --will-cite --no-notice' -- "$cur"))
+			--verbose --will-cite --no-notice --delay --halt
+			--halt-on-error --joblog --load --memfree --resume
+			--resume-failed --retries --retry-failed --shuf --termseq
+			--timeout' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -c -- "$cur"))

@@ -9,6 +9,7 @@
  * callback hands the finished job to output.  Signals are taken by a
  * dedicated thread with sigwait, never by the workers.
  */
+#define _DEFAULT_SOURCE	/* getloadavg, random */
 #include <err.h>
 #include <errno.h>
 #include <pthread.h>
@@ -17,9 +18,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "input.h"
+#include "joblog.h"
 #include "options.h"
 #include "output.h"
 #include "report.h"
@@ -49,7 +53,16 @@ struct run {
 	pthread_mutex_t mu;		/* guards busy */
 	unsigned char *busy;		/* slot i + 1 is taken */
 	unsigned nslots;
-	atomic_int stopping;		/* a signal came: start nothing */
+	atomic_int stopping;		/* a signal (its number) or STOP_*:
+					 * start nothing more */
+	struct tp_future **running;	/* per slot, under mu: for cancel */
+	struct joblog *joblog;
+	unsigned long long total;	/* jobs, when all were read first */
+	pthread_mutex_t delaymu;	/* --delay, --load, --memfree */
+	double next_start;
+	double *okruntimes;		/* --timeout N%: successful runtimes */
+	size_t nok, capok;
+	double median;			/* of okruntimes, kept up to date */
 	/* Fill mode (-X, -m without -n): sets read ahead, and the share of
 	 * each job once the end of the input has been seen. */
 	struct aset *ahead;
@@ -59,6 +72,10 @@ struct run {
 	size_t share;
 	size_t limit;			/* command lines stay below this */
 };
+
+/* Reasons to stop other than a signal (signal numbers are below 128). */
+#define STOP_HALT 1000		/* --halt */
+#define STOP_OUTPUT 1001	/* stdout closed or full */
 
 /* GNU parallel's default line length limit (--max-line-length-allowed on
  * Linux); a shell command line is one argument, below 128 KiB anyway. */
@@ -208,29 +225,234 @@ build(struct run *r, struct job *j)
 		results_name(r, j, &b);
 }
 
+static double
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Bytes of memory available, from /proc/meminfo; 0 when unknown. */
+static unsigned long long
+mem_available(void)
+{
+	FILE *fp;
+	char line[256];
+	unsigned long long kb = 0;
+
+	if ((fp = fopen("/proc/meminfo", "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/*
+ * Hold a job back as --delay, --load and --memfree ask: one job at a time
+ * passes, at least delay seconds after the previous one, and only while
+ * the load average is below the limit and enough memory is free (checked
+ * every 100 ms).  Returns early when tpmap is stopping.
+ */
+static void
+pace(struct run *r)
+{
+	const struct tpmap_opts *o = r->o;
+	double t, load;
+
+	if (o->delay <= 0 && o->load <= 0 && o->memfree == 0)
+		return;
+	pthread_mutex_lock(&r->delaymu);
+	if (o->delay > 0 && (t = now_mono()) < r->next_start)
+		sleep_s(r->next_start - t);
+	while (!atomic_load(&r->stopping) &&
+	    ((o->load > 0 && getloadavg(&load, 1) == 1 && load >= o->load) ||
+	    (o->memfree > 0 && mem_available() < o->memfree)))
+		sleep_s(0.1);
+	r->next_start = now_mono() + o->delay;
+	pthread_mutex_unlock(&r->delaymu);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --timeout N%: remember a successful job's runtime and the new median.
+ * Sorting on every insert is quadratic only in the jobs that succeeded
+ * before the first N% applies; past 64 the median is refreshed at each
+ * doubling and every 1024 jobs, which is plenty for a median. */
+static void
+note_runtime(struct run *r, double t)
+{
+	double *copy;
+
+	pthread_mutex_lock(&r->delaymu);
+	if (r->nok == r->capok) {
+		r->capok = r->capok ? 2 * r->capok : 64;
+		r->okruntimes = xreallocarray(r->okruntimes, r->capok,
+		    sizeof(*r->okruntimes));
+	}
+	r->okruntimes[r->nok++] = t;
+	if (r->nok <= 64 || (r->nok & (r->nok - 1)) == 0 ||
+	    r->nok % 1024 == 0) {
+		copy = xreallocarray(NULL, r->nok, sizeof(*copy));
+		memcpy(copy, r->okruntimes, r->nok * sizeof(*copy));
+		qsort(copy, r->nok, sizeof(*copy), cmp_double);
+		r->median = copy[r->nok / 2];
+		free(copy);
+	}
+	pthread_mutex_unlock(&r->delaymu);
+}
+
+/* The timeout for the next job: fixed, or N% of the median runtime once
+ * three jobs have succeeded (too few to trust before that). */
+static double
+job_timeout(struct run *r)
+{
+	double t = 0;
+
+	if (r->o->timeout > 0)
+		return r->o->timeout;
+	if (r->o->timeout_pct == 0)
+		return 0;
+	pthread_mutex_lock(&r->delaymu);
+	if (r->nok >= 3)
+		t = r->median * r->o->timeout_pct / 100;
+	pthread_mutex_unlock(&r->delaymu);
+	/* A job must get some time, however fast the others were. */
+	return t > 0 && t < 0.01 ? 0.01 : t;
+}
+
+/* The cancel hook of a running job: libtp calls it from tp_future_cancel
+ * (--halt now, a signal to tpmap, stdout gone). */
+static void
+cancel_job(void *arg)
+{
+	struct job *j = arg;
+	struct run *r = j->owner;
+
+	spawn_terminate(r->sc, j->slot);
+}
+
+/* Cancel every running job through libtp. */
+static void
+cancel_running(struct run *r)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->mu);
+	for (i = 0; i < r->nslots; i++)
+		if (r->running[i] != NULL)
+			(void)tp_future_cancel(r->running[i]);
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void
+stop(struct run *r, int why)
+{
+	int none = 0;
+
+	(void)atomic_compare_exchange_strong(&r->stopping, &none, why);
+}
+
 /* The task: run one job in a free slot.  Its status is 1 when it failed. */
 static int
 run_job(struct tp_future *self, void *arg, void **result)
 {
 	struct job *j = arg;
 	struct run *r = j->owner;
+	unsigned attempt;
 	int e;
 
-	(void)self;
 	*result = j;
-	if (atomic_load(&r->stopping))
-		return 1;
+	if (atomic_load(&r->stopping)) {
+		j->skipped = 1;
+		return 0;
+	}
 	j->slot = slot_take(r);
+	pace(r);
 	if (j->cmd == NULL)
 		build(r, j);
-	if (r->o->trace)
-		out_text(r->out, 2, j->cmd, j->cmdlen);
-	if (r->o->verbose)
-		buf_add(&j->out, j->cmd, j->cmdlen), buf_addc(&j->out, '\n');
-	if ((e = spawn_run(r->sc, j)) != 0)
-		warnx("cannot start job %llu: %s", j->seq, strerror(e));
+	pthread_mutex_lock(&r->mu);
+	r->running[j->slot - 1] = self;
+	pthread_mutex_unlock(&r->mu);
+	if (tp_future_set_cancel_hook(self, cancel_job, j) != 0 ||
+	    atomic_load(&r->stopping))
+		j->skipped = 1;
+	for (attempt = 1; !j->skipped && attempt <= r->o->retries; attempt++) {
+		/* Only the last attempt's output is printed and logged. */
+		buf_reset(&j->out);
+		buf_reset(&j->err);
+		if (r->o->trace)
+			out_text(r->out, 2, j->cmd, j->cmdlen);
+		if (r->o->verbose) {
+			buf_add(&j->out, j->cmd, j->cmdlen);
+			buf_addc(&j->out, '\n');
+		}
+		j->timeout = job_timeout(r);
+		j->attempts = attempt;
+		if ((e = spawn_run(r->sc, j)) != 0)
+			warnx("cannot start job %llu: %s", j->seq,
+			    strerror(e));
+		if (!report_failed(j) || j->terminated ||
+		    atomic_load(&r->stopping))
+			break;
+	}
+	(void)tp_future_set_cancel_hook(self, NULL, NULL);
+	pthread_mutex_lock(&r->mu);
+	r->running[j->slot - 1] = NULL;
+	pthread_mutex_unlock(&r->mu);
 	slot_put(r, j->slot);
-	return report_failed(j);
+	if (!j->skipped && !report_failed(j))
+		note_runtime(r, j->runtime);
+	return !j->skipped && report_failed(j);
+}
+
+/* "This job failed:" and the command, as parallel reports a job that
+ * --halt counts; into b, printed once the job's own output is out. */
+static void
+halt_message(struct run *r, const struct job *j, struct buf *b)
+{
+	const char *what;
+
+	what = r->o->halt.why == HALT_FAIL ? "failed" :
+	    r->o->halt.why == HALT_SUCCESS ? "succeeded" : "finished";
+	buf_adds(b, "tpmap: This job ");
+	buf_adds(b, what);
+	buf_adds(b, ":\n");
+	buf_add(b, j->cmd, j->cmdlen);
+}
+
+/* "tpmap: Warning: This job was killed because it timed out:", as
+ * parallel warns. */
+static void
+timeout_message(struct run *r, const struct job *j)
+{
+	struct buf b = { 0 };
+
+	buf_adds(&b, "tpmap: Warning: This job was killed because it timed out:\n");
+	buf_adds(&b, "tpmap: Warning: ");
+	buf_add(&b, j->cmd, j->cmdlen);
+	out_text(r->out, 2, b.p, b.len);
+	buf_free(&b);
 }
 
 /* The executor's done callback: every job ends here, run or cancelled. */
@@ -239,9 +461,38 @@ job_done(struct tp_future *f, void *arg)
 {
 	struct run *r = arg;
 	struct job *j = tp_future_arg(f);
+	enum halt_when h = HALT_NEVER;
+	struct buf msg = { 0 };
+	int matched;
 
-	report_job(j);
-	out_job_done(r->out, j);
+	/* A job that never ran, or that was terminated because tpmap is
+	 * stopping, is neither counted, printed nor logged. */
+	if (j->skipped || j->terminated) {
+		buf_reset(&j->out);
+		buf_reset(&j->err);
+		j->skipped = 1;
+		out_job_done(r->out, j);
+		return;
+	}
+	h = report_job(j, &r->o->halt, r->total, &matched);
+	if (r->joblog != NULL)
+		joblog_write(r->joblog, j);
+	if (j->timed_out)
+		timeout_message(r, j);
+	if (matched)
+		halt_message(r, j, &msg);
+	out_job_done(r->out, j);	/* frees j */
+	if (msg.len > 0)
+		out_text(r->out, 2, msg.p, msg.len);
+	buf_free(&msg);
+	if (h != HALT_NEVER)
+		stop(r, STOP_HALT);
+	if (h == HALT_NOW)
+		cancel_running(r);
+	if (out_failed(r->out)) {
+		stop(r, STOP_OUTPUT);
+		cancel_running(r);
+	}
 }
 
 /* Copy an argument set into the job: input's fields live until the next
@@ -501,8 +752,156 @@ sig_thread(void *arg)
 	sigaddset(&set, SIGHUP);
 	if (sigwait(&set, &sig) != 0)
 		return NULL;
-	atomic_store(&r->stopping, sig);
-	spawn_kill_all(r->sc, SIGTERM);
+	stop(r, sig);
+	cancel_running(r);
+	return NULL;
+}
+
+/* --resume, --resume-failed, --retry-failed: what the job log says of
+ * each job, the last row of a seq winning. */
+struct logged {
+	unsigned long long seq;
+	size_t pos;			/* row number in the log */
+	int ok;
+	char *cmd;
+};
+
+struct logset {
+	struct logged *v;
+	size_t n, cap;
+};
+
+static void
+logged_row(const struct joblog_row *row, void *arg)
+{
+	struct logset *ls = arg;
+
+	if (ls->n == ls->cap) {
+		ls->cap = ls->cap ? 2 * ls->cap : 64;
+		ls->v = xreallocarray(ls->v, ls->cap, sizeof(*ls->v));
+	}
+	ls->v[ls->n].seq = row->seq;
+	ls->v[ls->n].pos = ls->n;
+	ls->v[ls->n].ok = row->exitval == 0 && row->sig == 0;
+	ls->v[ls->n].cmd = xmemdup(row->cmd, row->cmdlen);
+	ls->n++;
+}
+
+static int
+cmp_logged(const void *a, const void *b)
+{
+	const struct logged *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->pos < y->pos ? -1 : x->pos > y->pos;
+}
+
+static int
+cmp_seq(const void *a, const void *b)
+{
+	const struct logged *x = a, *y = b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Sort by seq and keep only the last row of each. */
+static void
+logset_finish(struct logset *ls)
+{
+	size_t i, k;
+
+	qsort(ls->v, ls->n, sizeof(*ls->v), cmp_logged);
+	for (i = k = 0; i < ls->n; i++) {
+		if (i + 1 < ls->n && ls->v[i + 1].seq == ls->v[i].seq) {
+			free(ls->v[i].cmd);
+			continue;
+		}
+		ls->v[k++] = ls->v[i];
+	}
+	ls->n = k;
+}
+
+static void
+logset_free(struct logset *ls)
+{
+	size_t i;
+
+	for (i = 0; i < ls->n; i++)
+		free(ls->v[i].cmd);
+	free(ls->v);
+}
+
+/* The entry for seq, or NULL. */
+static const struct logged *
+logset_find(const struct logset *ls, unsigned long long seq)
+{
+	struct logged key;
+
+	key.seq = seq;
+	return ls->n == 0 ? NULL :
+	    bsearch(&key, ls->v, ls->n, sizeof(*ls->v), cmp_seq);
+}
+
+/*
+ * Hand job j to the executor, or print it (--dry-run), or drop it when the
+ * job log says it has run (--resume) or succeeded (--resume-failed).
+ * Returns 0, or 255 when it could not be submitted.
+ */
+static int
+submit(struct run *r, struct tp_executor *ex, struct job *j,
+    const struct logset *logs)
+{
+	const struct logged *l;
+	int e;
+
+	if (logs != NULL && (l = logset_find(logs, j->seq)) != NULL &&
+	    (r->o->resume || l->ok)) {
+		if (!r->o->dry_run)
+			out_skip(r->out, j->seq);
+		job_free(j);
+		return 0;
+	}
+	if (r->o->dry_run) {
+		j->slot = 1;
+		build(r, j);
+		dry_run_print(r, j);
+		job_free(j);
+		return 0;
+	}
+	/* {%} is known when the job starts; build it then. */
+	if (j->cmd == NULL &&
+	    (r->t == NULL || !tmpl_uses_slot(r->t)) &&
+	    (r->tagt == NULL || !tmpl_uses_slot(r->tagt)) &&
+	    (r->rest == NULL || !tmpl_uses_slot(r->rest)))
+		build(r, j);
+	if ((e = tp_submit(ex, run_job, j, NULL)) != 0) {
+		warnx("cannot submit job %llu: %s", j->seq, strerror(e));
+		job_free(j);
+		return 255;
+	}
+	return 0;
+}
+
+/*
+ * When stdout is a pipe or socket, notice at once that its reader has gone
+ * (tpmap ... | head -1), not at the next write, which may be after jobs
+ * that never end: stop starting jobs and terminate the running ones.
+ */
+static void *
+watch_stdout(void *arg)
+{
+	struct run *r = arg;
+	struct pollfd pfd;
+
+	pfd.fd = 1;
+	pfd.events = 0;		/* POLLERR and POLLHUP need no asking */
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	if (pfd.revents & (POLLERR | POLLHUP)) {
+		stop(r, STOP_OUTPUT);
+		cancel_running(r);
+	}
 	return NULL;
 }
 
@@ -523,6 +922,10 @@ main(int argc, char *argv[])
 	sigset_t sigs;
 	pthread_t sigtid;
 	unsigned long long seq = 0;
+	struct logset logs = { 0 };
+	struct stat st;
+	struct job **all = NULL;
+	size_t i, k, nall = 0, capall = 0;
 	int rc, e, status, sig;
 
 	opts_parse(&o, argc, argv);
@@ -570,9 +973,26 @@ main(int argc, char *argv[])
 		r.ncolnames = nnames;
 	}
 
+	if (o.resume || o.resume_failed || o.retry_failed) {
+		if (o.joblog == NULL)
+			errx(255, "--resume, --resume-failed and --retry-failed "
+			    "need --joblog");
+		if (joblog_read(o.joblog, logged_row, &logs) != 0)
+			return 255;
+		logset_finish(&logs);
+	}
+	if (o.joblog != NULL && !o.dry_run &&
+	    (r.joblog = joblog_open(o.joblog, o.joblog_append || o.resume ||
+	    o.resume_failed || o.retry_failed)) == NULL)
+		return 255;
+	if (o.shuf)
+		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	pthread_mutex_init(&r.delaymu, NULL);
+
 	r.limit = o.max_chars > 0 ? o.max_chars : DEFAULT_MAX_CHARS;
 	r.nslots = o.jobs;
 	r.busy = xcalloc(r.nslots, 1);
+	r.running = xcalloc(r.nslots, sizeof(*r.running));
 	r.out = out_create(&o);
 	if (!o.dry_run) {
 		r.sc = spawn_create(&o, r.nslots, r.out);
@@ -586,6 +1006,10 @@ main(int argc, char *argv[])
 		if ((e = pthread_create(&sigtid, NULL, sig_thread, &r)) != 0)
 			errx(255, "pthread_create: %s", strerror(e));
 		pthread_detach(sigtid);
+		if (fstat(1, &st) == 0 &&
+		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
+		    pthread_create(&sigtid, NULL, watch_stdout, &r) == 0)
+			pthread_detach(sigtid);
 		xo.max_queued = o.jobs;
 		xo.stack_size = WORKER_STACK;
 		xo.on_done = job_done;
@@ -596,31 +1020,61 @@ main(int argc, char *argv[])
 	}
 
 	status = 0;
-	while (!atomic_load(&r.stopping) && !out_failed(r.out)) {
-		if ((rc = next_job(&r, in, &j)) <= 0) {
-			if (rc < 0)
-				status = 255;
-			break;
+	if (o.retry_failed) {
+		/* The failed commands of the log are the jobs, not the input. */
+		for (i = 0; i < logs.n && status == 0; i++) {
+			/* -k must not wait for the jobs that are not rerun. */
+			while (++seq < logs.v[i].seq)
+				out_skip(r.out, seq);
+			if (logs.v[i].ok) {
+				out_skip(r.out, seq);
+				continue;
+			}
+			j = xcalloc(1, sizeof(*j));
+			j->owner = &r;
+			j->seq = logs.v[i].seq;
+			j->cmd = xstrdup(logs.v[i].cmd);
+			j->cmdlen = strlen(j->cmd);
+			if (!cmd_split(j->cmd, j->cmdlen, &j->argv))
+				j->argv = NULL;
+			status = submit(&r, ex, j, NULL);
 		}
-		j->seq = ++seq;
-		if (o.dry_run) {
-			j->slot = 1;
-			build(&r, j);
-			dry_run_print(&r, j);
-			job_free(j);
-			continue;
+	} else if (o.shuf || o.halt.percent > 0) {
+		/* Every job first: to shuffle them, or to know N% of what. */
+		while ((rc = next_job(&r, in, &j)) > 0) {
+			j->seq = ++seq;
+			if (nall == capall) {
+				capall = capall ? 2 * capall : 256;
+				all = xreallocarray(all, capall, sizeof(*all));
+			}
+			all[nall++] = j;
 		}
-		/* {%} is known when the job starts; build it then. */
-		if ((r.t == NULL || !tmpl_uses_slot(r.t)) &&
-		    (r.tagt == NULL || !tmpl_uses_slot(r.tagt)) &&
-		    (r.rest == NULL || !tmpl_uses_slot(r.rest)))
-			build(&r, j);
-		if ((e = tp_submit(ex, run_job, j, NULL)) != 0) {
-			warnx("cannot submit job %llu: %s", j->seq,
-			    strerror(e));
-			job_free(j);
+		if (rc < 0)
 			status = 255;
-			break;
+		for (i = nall; o.shuf && i > 1; i--) {
+			k = (size_t)(random() % (long)i);
+			j = all[i - 1];
+			all[i - 1] = all[k];
+			all[k] = j;
+		}
+		r.total = nall;
+		for (i = 0; i < nall; i++) {
+			if (status == 0 && !atomic_load(&r.stopping))
+				status = submit(&r, ex, all[i], &logs);
+			else
+				job_free(all[i]);
+		}
+		free(all);
+	} else {
+		while (!atomic_load(&r.stopping) && !out_failed(r.out)) {
+			if ((rc = next_job(&r, in, &j)) <= 0) {
+				if (rc < 0)
+					status = 255;
+				break;
+			}
+			j->seq = ++seq;
+			if ((status = submit(&r, ex, j, &logs)) != 0)
+				break;
 		}
 	}
 	/* Waits for every job; their output is emitted by then. */
@@ -632,13 +1086,18 @@ main(int argc, char *argv[])
 	tmpl_free(r.tagt);
 	tmpl_free(r.rest);
 	free(r.busy);
+	free(r.running);
+	free(r.okruntimes);
+	joblog_close(r.joblog);
+	logset_free(&logs);
+	pthread_mutex_destroy(&r.delaymu);
 	while (r.nahead > 0)
 		free(r.ahead[--r.nahead].f);
 	free(r.ahead);
 	pthread_mutex_destroy(&r.mu);
 	opts_release(&o);
 
-	if ((sig = atomic_load(&r.stopping)) != 0) {
+	if ((sig = atomic_load(&r.stopping)) != 0 && sig < STOP_HALT) {
 		/* Die of the same signal, so that a calling script stops. */
 		signal(sig, SIG_DFL);
 		sigemptyset(&sigs);
@@ -652,7 +1111,14 @@ main(int argc, char *argv[])
 		warn("write error");
 		return 255;
 	}
-	if (e == EPIPE)
+	if (e == EPIPE || atomic_load(&r.stopping) == STOP_OUTPUT) {
+		/* Die as a filter does when its reader goes. */
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&sigs);
+		sigaddset(&sigs, SIGPIPE);
+		pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+		raise(SIGPIPE);
 		return 255;
-	return status != 0 ? status : report_status();
+	}
+	return status != 0 ? status : report_status(&o.halt);
 }

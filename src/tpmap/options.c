@@ -8,9 +8,11 @@
  * completion files must name the same options (tests/10-options.bats).
  */
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,15 +31,27 @@ enum {
 	OPT_BASENAMEREPLACE = CHAR_MAX + 1,
 	OPT_BNER,
 	OPT_CSV,
+	OPT_DELAY,
 	OPT_DIRNAMEREPLACE,
 	OPT_DRY_RUN,
 	OPT_EXTREPLACE,
 	OPT_FILES,
 	OPT_GROUP,
+	OPT_HALT,
 	OPT_HEADER,
+	OPT_JOBLOG,
 	OPT_LINE_BUFFER,
 	OPT_LINK,
+	OPT_LOAD,
+	OPT_MEMFREE,
 	OPT_RESULTS,
+	OPT_RESUME,
+	OPT_RESUME_FAILED,
+	OPT_RETRIES,
+	OPT_RETRY_FAILED,
+	OPT_SHUF,
+	OPT_TERMSEQ,
+	OPT_TIMEOUT,
 	OPT_SEQREPLACE,
 	OPT_SLOTREPLACE,
 	OPT_TAG,
@@ -74,6 +88,7 @@ static const struct option longopts[] = {
 	{ "basenameextensionreplace", required_argument, NULL, OPT_BNER },
 	{ "bner", required_argument, NULL, OPT_BNER },
 	{ "csv", no_argument, NULL, OPT_CSV },
+	{ "delay", required_argument, NULL, OPT_DELAY },
 	{ "dirnamereplace", required_argument, NULL, OPT_DIRNAMEREPLACE },
 	{ "dnr", required_argument, NULL, OPT_DIRNAMEREPLACE },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
@@ -81,17 +96,29 @@ static const struct option longopts[] = {
 	{ "er", required_argument, NULL, OPT_EXTREPLACE },
 	{ "files", no_argument, NULL, OPT_FILES },
 	{ "group", no_argument, NULL, OPT_GROUP },
+	{ "halt", required_argument, NULL, OPT_HALT },
+	{ "halt-on-error", required_argument, NULL, OPT_HALT },
 	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "joblog", required_argument, NULL, OPT_JOBLOG },
 	{ "line-buffer", no_argument, NULL, OPT_LINE_BUFFER },
 	{ "lb", no_argument, NULL, OPT_LINE_BUFFER },
 	{ "link", no_argument, NULL, OPT_LINK },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "memfree", required_argument, NULL, OPT_MEMFREE },
 	{ "xapply", no_argument, NULL, OPT_LINK },
 	{ "results", required_argument, NULL, OPT_RESULTS },
 	{ "res", required_argument, NULL, OPT_RESULTS },
+	{ "resume", no_argument, NULL, OPT_RESUME },
+	{ "resume-failed", no_argument, NULL, OPT_RESUME_FAILED },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "retry-failed", no_argument, NULL, OPT_RETRY_FAILED },
+	{ "shuf", no_argument, NULL, OPT_SHUF },
 	{ "seqreplace", required_argument, NULL, OPT_SEQREPLACE },
 	{ "slotreplace", required_argument, NULL, OPT_SLOTREPLACE },
 	{ "tag", no_argument, NULL, OPT_TAG },
 	{ "tagstring", required_argument, NULL, OPT_TAGSTRING },
+	{ "termseq", required_argument, NULL, OPT_TERMSEQ },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "trim", required_argument, NULL, OPT_TRIM },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
 	/* Accepted for scripts written for GNU parallel; nothing to do. */
@@ -133,6 +160,20 @@ usage(FILE *fp)
 "  -q, --quote             quote the command itself\n"
 "Scheduling:\n"
 "  -j, -P, --jobs, --max-procs N  run N jobs at once (N, +N, -N, N%, 0)\n"
+"      --delay SECS        wait SECS between job starts\n"
+"      --load MAX          start jobs only while the load is below MAX\n"
+"      --memfree SIZE      start jobs only while SIZE memory is free\n"
+"      --shuf              run the jobs in random order\n"
+"Failure:\n"
+"      --halt WHEN,WHY=N   stop: now|soon, fail|success|done=N|N%\n"
+"      --halt-on-error V   same as --halt\n"
+"      --retries N         run a failing job up to N times\n"
+"      --timeout SECS|N%   terminate jobs that run longer\n"
+"      --termseq SEQ       signals and waits for terminating a job\n"
+"      --joblog [+]FILE    log each job to FILE (+: append)\n"
+"      --resume            skip the jobs in the joblog\n"
+"      --resume-failed     also rerun the failed jobs in the joblog\n"
+"      --retry-failed      rerun the failed commands of the joblog\n"
 "Output:\n"
 "  -k, --keep-order        print jobs in input order\n"
 "      --group             print each job whole when it ends (default)\n"
@@ -217,6 +258,7 @@ opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
 	long long v, n;
 	size_t len = strlen(s);
 	struct rlimit rl;
+	int empty;
 
 	*errstr = NULL;
 	if (*s == '+' || *s == '-')
@@ -226,8 +268,9 @@ opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
 		num = copy;
 	}
 	v = strtonum(num, 0, INT_MAX, &e);
-	free(copy);
-	if (e != NULL || *num == '\0') {
+	empty = *num == '\0';
+	free(copy);	/* num may point into it */
+	if (e != NULL || empty) {
 		*errstr = e == NULL || strcmp(e, "invalid") == 0 ?
 		    "not a number" : e;
 		return -1;
@@ -259,6 +302,308 @@ opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
 }
 
 static int
+halt_number(const char *s, struct halt *h, const char **errstr)
+{
+	const char *e;
+	size_t len = strlen(s);
+	long long v;
+	char *copy;
+
+	if (len > 0 && s[len - 1] == '%') {
+		copy = xmemdup(s, len - 1);
+		v = strtonum(copy, 1, 100, &e);
+		free(copy);
+		if (e != NULL) {
+			*errstr = "not a percentage from 1 to 100";
+			return -1;
+		}
+		h->count = 0;
+		h->percent = (unsigned)v;
+		return 0;
+	}
+	v = strtonum(s, 1, LLONG_MAX, &e);
+	if (e != NULL) {
+		*errstr = "not a count of jobs";
+		return -1;
+	}
+	h->count = (unsigned long long)v;
+	h->percent = 0;
+	return 0;
+}
+
+int
+opts_parse_halt(const char *s, struct halt *h, const char **errstr)
+{
+	const char *comma, *eq, *why;
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	*errstr = NULL;
+	/* The legacy numeric forms. */
+	if (strcmp(s, "0") == 0 || strcmp(s, "never") == 0)
+		return 0;
+	if (strcmp(s, "1") == 0 || strcmp(s, "2") == 0 ||
+	    strcmp(s, "-1") == 0 || strcmp(s, "-2") == 0) {
+		h->when = s[strlen(s) - 1] == '1' ? HALT_SOON : HALT_NOW;
+		h->why = s[0] == '-' ? HALT_SUCCESS : HALT_FAIL;
+		h->count = 1;
+		return 0;
+	}
+	if (isdigit((unsigned char)s[0])) {
+		h->when = HALT_SOON;
+		h->why = HALT_FAIL;
+		if (s[strlen(s) - 1] != '%') {
+			*errstr = "not 0, 1, 2, -1, -2, N% or WHEN,WHY=N";
+			return -1;
+		}
+		return halt_number(s, h, errstr);
+	}
+	if ((comma = strchr(s, ',')) == NULL) {
+		*errstr = "not WHEN,WHY=N (for example now,fail=1)";
+		return -1;
+	}
+	n = (size_t)(comma - s);
+	if (n == 4 && strncmp(s, "soon", 4) == 0)
+		h->when = HALT_SOON;
+	else if (n == 3 && strncmp(s, "now", 3) == 0)
+		h->when = HALT_NOW;
+	else {
+		*errstr = "WHEN is not now or soon";
+		return -1;
+	}
+	why = comma + 1;
+	if ((eq = strchr(why, '=')) == NULL) {
+		*errstr = "WHY is not fail=N, success=N or done=N";
+		return -1;
+	}
+	n = (size_t)(eq - why);
+	if (n == 4 && strncmp(why, "fail", 4) == 0)
+		h->why = HALT_FAIL;
+	else if (n == 7 && strncmp(why, "success", 7) == 0)
+		h->why = HALT_SUCCESS;
+	else if (n == 4 && strncmp(why, "done", 4) == 0)
+		h->why = HALT_DONE;
+	else {
+		*errstr = "WHY is not fail=N, success=N or done=N";
+		return -1;
+	}
+	return halt_number(eq + 1, h, errstr);
+}
+
+int
+opts_parse_duration(const char *s, double *secs, const char **errstr)
+{
+	const char *p = s;
+	char *end;
+	double v, total = 0;
+	int any = 0;
+
+	*errstr = "not a duration (seconds, or units d h m s)";
+	while (*p != '\0') {
+		if (!isdigit((unsigned char)*p) && *p != '.')
+			return -1;
+		errno = 0;
+		v = strtod(p, &end);
+		if (end == p || errno != 0 || !(v >= 0))
+			return -1;
+		p = end;
+		switch (*p) {
+		case 'd': v *= 86400; p++; break;
+		case 'h': v *= 3600; p++; break;
+		case 'm': v *= 60; p++; break;
+		case 's': p++; break;
+		case '\0': break;
+		default: return -1;
+		}
+		total += v;
+		any = 1;
+	}
+	if (!any || total > 1e9)
+		return -1;
+	*secs = total;
+	*errstr = NULL;
+	return 0;
+}
+
+int
+opts_parse_timeout(const char *s, double *secs, unsigned *pct,
+    const char **errstr)
+{
+	size_t len = strlen(s);
+	const char *e;
+	char *copy;
+	long long v;
+
+	*secs = 0;
+	*pct = 0;
+	if (len > 0 && s[len - 1] == '%') {
+		copy = xmemdup(s, len - 1);
+		v = strtonum(copy, 1, 1000000, &e);
+		free(copy);
+		if (e != NULL) {
+			*errstr = "not a percentage of the median runtime";
+			return -1;
+		}
+		*pct = (unsigned)v;
+		*errstr = NULL;
+		return 0;
+	}
+	if (opts_parse_duration(s, secs, errstr) != 0)
+		return -1;
+	if (*secs <= 0) {
+		*errstr = "not a positive duration";
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int sig;
+} signames[] = {
+	{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
+	{ "ABRT", SIGABRT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
+	{ "USR2", SIGUSR2 }, { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+	{ "TERM", SIGTERM }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
+	{ "TSTP", SIGTSTP }
+};
+
+static int
+signal_number(const char *s, size_t n)
+{
+	char buf[16];
+	const char *e;
+	size_t i;
+	long long v;
+
+	if (n == 0 || n >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (isdigit((unsigned char)buf[0])) {
+		v = strtonum(buf, 1, 64, &e);
+		return e == NULL ? (int)v : -1;
+	}
+	s = strncmp(buf, "SIG", 3) == 0 ? buf + 3 : buf;
+	for (i = 0; i < sizeof(signames) / sizeof(signames[0]); i++)
+		if (strcmp(s, signames[i].name) == 0)
+			return signames[i].sig;
+	return -1;
+}
+
+int
+opts_parse_termseq(const char *s, struct termseq *t, const char **errstr)
+{
+	const char *p = s, *comma, *e;
+	char num[16];
+	size_t n;
+	long long v;
+	int sig;
+
+	memset(t, 0, sizeof(*t));
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if ((sig = signal_number(p, n)) < 0) {
+			*errstr = "not a signal name or number";
+			return -1;
+		}
+		if (t->n == TERMSEQ_MAX) {
+			*errstr = "too many signals";
+			return -1;
+		}
+		t->sig[t->n] = sig;
+		t->ms[t->n] = 0;
+		t->n++;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		if (n == 0 || n >= sizeof(num)) {
+			*errstr = "not a wait in milliseconds";
+			return -1;
+		}
+		memcpy(num, p, n);
+		num[n] = '\0';
+		v = strtonum(num, 0, 86400000, &e);
+		if (e != NULL) {
+			*errstr = "not a wait in milliseconds";
+			return -1;
+		}
+		t->ms[t->n - 1] = (unsigned)v;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*errstr = NULL;
+	return 0;
+}
+
+int
+opts_parse_size(const char *s, unsigned long long *bytes,
+    const char **errstr)
+{
+	char *end;
+	double v, mul = 1;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || !(v >= 0) || !isdigit((unsigned char)*s)) {
+		*errstr = "not a size";
+		return -1;
+	}
+	switch (*end) {
+	case 'k': case 'K': mul = 1024.0; end++; break;
+	case 'm': case 'M': mul = 1024.0 * 1024; end++; break;
+	case 'g': case 'G': mul = 1024.0 * 1024 * 1024; end++; break;
+	case 't': case 'T': mul = 1024.0 * 1024 * 1024 * 1024; end++; break;
+	default: break;
+	}
+	if (*end != '\0' || v * mul > 1e18) {
+		*errstr = "not a size";
+		return -1;
+	}
+	*bytes = (unsigned long long)(v * mul);
+	*errstr = NULL;
+	return 0;
+}
+
+/* --load takes -j's forms, in load units: 2.5, +1, -1, 100% of the CPUs. */
+static int
+opts_parse_load(const char *s, double *load, const char **errstr)
+{
+	const char *num = s;
+	char *end;
+	double v;
+	size_t len = strlen(s);
+
+	if (*s == '+' || *s == '-')
+		num++;
+	errno = 0;
+	v = strtod(num, &end);
+	if (end == num || errno != 0 || !(v >= 0) ||
+	    !isdigit((unsigned char)*num) ||
+	    (*end != '\0' && !(*end == '%' && end == s + len - 1))) {
+		*errstr = "not a load (N, +N, -N or N%)";
+		return -1;
+	}
+	if (*end == '%')
+		v = opts_ncpus() * v / 100;
+	else if (*s == '+')
+		v = opts_ncpus() + v;
+	else if (*s == '-')
+		v = opts_ncpus() - v;
+	if (v <= 0) {
+		*errstr = "not a positive load";
+		return -1;
+	}
+	*load = v;
+	*errstr = NULL;
+	return 0;
+}
+
+static int
 is_sep(const char *a)
 {
 	return strcmp(a, ":::") == 0 || strcmp(a, "::::") == 0 ||
@@ -286,6 +631,8 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 
 	memset(o, 0, sizeof(*o));
 	o->out_mode = OUT_GROUP;
+	(void)opts_parse_termseq("TERM,200,TERM,100,TERM,50,KILL,25",
+	    &o->termseq, &errstr);
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
 		switch (c) {
@@ -382,6 +729,10 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 		case OPT_CSV:
 			o->in.csv = 1;
 			break;
+		case OPT_DELAY:
+			if (opts_parse_duration(optarg, &o->delay, &errstr) != 0)
+				badval("--delay", optarg, errstr);
+			break;
 		case OPT_DIRNAMEREPLACE:
 			o->tmpl.repl[TMPL_DIR] = optarg;
 			break;
@@ -396,6 +747,48 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			break;
 		case OPT_GROUP:
 			o->out_mode = OUT_GROUP;
+			break;
+		case OPT_HALT:
+			if (opts_parse_halt(optarg, &o->halt, &errstr) != 0)
+				badval("--halt", optarg, errstr);
+			break;
+		case OPT_JOBLOG:
+			o->joblog_append = optarg[0] == '+';
+			o->joblog = optarg + o->joblog_append;
+			if (*o->joblog == '\0')
+				badval("--joblog", optarg, "no file name");
+			break;
+		case OPT_LOAD:
+			if (opts_parse_load(optarg, &o->load, &errstr) != 0)
+				badval("--load", optarg, errstr);
+			break;
+		case OPT_MEMFREE:
+			if (opts_parse_size(optarg, &o->memfree, &errstr) != 0)
+				badval("--memfree", optarg, errstr);
+			break;
+		case OPT_RESUME:
+			o->resume = 1;
+			break;
+		case OPT_RESUME_FAILED:
+			o->resume_failed = 1;
+			break;
+		case OPT_RETRIES:
+			o->retries = parse_count("--retries", optarg, 0);
+			break;
+		case OPT_RETRY_FAILED:
+			o->retry_failed = 1;
+			break;
+		case OPT_SHUF:
+			o->shuf = 1;
+			break;
+		case OPT_TERMSEQ:
+			if (opts_parse_termseq(optarg, &o->termseq, &errstr) != 0)
+				badval("--termseq", optarg, errstr);
+			break;
+		case OPT_TIMEOUT:
+			if (opts_parse_timeout(optarg, &o->timeout,
+			    &o->timeout_pct, &errstr) != 0)
+				badval("--timeout", optarg, errstr);
 			break;
 		case OPT_HEADER:
 			o->in.header = 1;
@@ -482,6 +875,9 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	} else {
 		o->jobs = opts_ncpus();
 	}
+	/* --retries 0 and 1 both mean one attempt. */
+	if (o->retries == 0)
+		o->retries = 1;
 	/* parallel -N repeats the word around {} per argument, as -X does. */
 	if (o->replace_args && !o->xargs_mode)
 		o->tmpl.context = TMPL_CTX_WORD;

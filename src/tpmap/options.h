@@ -18,6 +18,27 @@ enum out_mode {
 	OUT_UNGROUP		/* -u: the jobs' own descriptors */
 };
 
+/* --halt: when to stop (never, soon: start nothing new, now: also
+ * terminate the running jobs) and on what. */
+enum halt_when { HALT_NEVER, HALT_SOON, HALT_NOW };
+enum halt_why { HALT_FAIL, HALT_SUCCESS, HALT_DONE };
+
+struct halt {
+	enum halt_when when;
+	enum halt_why why;
+	unsigned long long count;	/* this many jobs, or */
+	unsigned percent;		/* this % of all jobs (1-100), or 0 */
+};
+
+/* --termseq: signals to send a job, each followed by a wait in ms. */
+#define TERMSEQ_MAX 32
+
+struct termseq {
+	int sig[TERMSEQ_MAX];
+	unsigned ms[TERMSEQ_MAX];
+	size_t n;
+};
+
 struct tpmap_opts {
 	/* Input */
 	struct input_opts in;
@@ -38,6 +59,20 @@ struct tpmap_opts {
 
 	/* Scheduling */
 	unsigned jobs;			/* -j, resolved */
+	double delay;			/* --delay: seconds between starts */
+	double timeout;			/* --timeout SECS, or 0 */
+	unsigned timeout_pct;		/* --timeout N%: of the median, or 0 */
+	struct termseq termseq;		/* --termseq */
+	unsigned retries;		/* --retries: attempts per job, >= 1 */
+	struct halt halt;		/* --halt */
+	int shuf;			/* --shuf */
+	double load;			/* --load: start below this, or 0 */
+	unsigned long long memfree;	/* --memfree: bytes, or 0 */
+	const char *joblog;		/* --joblog FILE, or NULL */
+	int joblog_append;		/* --joblog +FILE */
+	int resume;			/* --resume */
+	int resume_failed;		/* --resume-failed */
+	int retry_failed;		/* --retry-failed */
 
 	/* Output */
 	enum out_mode out_mode;
@@ -59,6 +94,29 @@ void opts_release(struct tpmap_opts *o);
 /* Parse a -j value: N, +N, -N, N% or 0 (as many as possible), relative to
  * ncpus.  Returns 0 and stores the job count, or -1 with *errstr set. */
 int opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
+    const char **errstr);
+
+/* Parse a --halt value: never, soon|now,fail|success|done=N|N%, or the
+ * legacy 0, 1, 2, -1, -2, N%.  Returns 0, or -1 with *errstr set. */
+int opts_parse_halt(const char *s, struct halt *h, const char **errstr);
+
+/* Parse a duration: a decimal number of seconds, or a sequence of
+ * numbers with d, h, m, s units (1h30m, 2.5s).  Returns 0, or -1 with
+ * *errstr set. */
+int opts_parse_duration(const char *s, double *secs, const char **errstr);
+
+/* Parse a --timeout value: a duration, or N% of the median runtime of the
+ * successful jobs (*pct set, *secs 0). */
+int opts_parse_timeout(const char *s, double *secs, unsigned *pct,
+    const char **errstr);
+
+/* Parse a --termseq value: SIG,MS,SIG,MS,... with signal names (TERM,
+ * SIGTERM) or numbers; a missing last MS is 0. */
+int opts_parse_termseq(const char *s, struct termseq *t,
+    const char **errstr);
+
+/* Parse a size with an optional k, M, G, T suffix (powers of 1024). */
+int opts_parse_size(const char *s, unsigned long long *bytes,
     const char **errstr);
 
 /* The number of CPUs this process may use: its affinity mask, further

@@ -227,6 +227,8 @@ emit_files(struct output *out, struct job *j)
 static void
 emit(struct output *out, struct job *j)
 {
+	if (j->skipped)
+		return;		/* never ran, or killed as tpmap stopped */
 	if (out->o->results != NULL) {
 		emit_results(out, j);
 	} else if (out->o->files) {
@@ -321,4 +323,15 @@ out_text(struct output *out, int fd, const char *s, size_t len)
 	write_all(out, fd, s, len);
 	write_all(out, fd, "\n", 1);
 	pthread_mutex_unlock(&out->mu);
+}
+
+void
+out_skip(struct output *out, unsigned long long seq)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->seq = seq;
+	j->skipped = 1;
+	out_job_done(out, j);
 }

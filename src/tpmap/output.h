@@ -25,6 +25,10 @@ int out_free(struct output *out);
  * have been emitted; then free it.  Thread-safe. */
 void out_job_done(struct output *out, struct job *j);
 
+/* Job number seq will never run (--resume): with -k, do not wait for
+ * it.  Thread-safe. */
+void out_skip(struct output *out, unsigned long long seq);
+
 /* --line-buffer: write the complete lines gathered so far in j's stream
  * (1 stdout, 2 stderr), or with final everything left.  Thread-safe. */
 void out_lines(struct output *out, struct job *j, int stream, int final);

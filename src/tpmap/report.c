@@ -1,31 +1,98 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Job outcomes and tpmap's exit status.  The failure count is the only
- * state, an atomic so that workers record outcomes without a lock.
+ * Job outcomes, --halt and the exit status.  Workers record outcomes in
+ * their done callbacks; one mutex keeps the counters and the halt decision
+ * consistent with each other.
  */
-#include <stdatomic.h>
+#include <pthread.h>
 
 #include "report.h"
 
-static atomic_ullong nfailed;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long long nfailed, nsucceeded;
+static enum halt_when halted = HALT_NEVER;
+static int halt_status;		/* the failing job's, for fail=1 */
 
 int
 report_failed(const struct job *j)
 {
-	return !j->started || j->exitval != 0 || j->sig != 0;
+	return !j->started || j->timed_out || j->exitval != 0 || j->sig != 0;
 }
 
-void
-report_job(const struct job *j)
+/* A job's own status as a shell reports it: 128 + the signal. */
+static int
+job_status(const struct job *j)
 {
-	if (report_failed(j))
-		atomic_fetch_add_explicit(&nfailed, 1, memory_order_relaxed);
+	if (!j->started)
+		return 127;
+	if (j->sig != 0)
+		return 128 + j->sig;
+	return j->exitval;
+}
+
+enum halt_when
+report_job(const struct job *j, const struct halt *h,
+    unsigned long long total, int *matched)
+{
+	unsigned long long n, base;
+	enum halt_when r;
+	int failed = report_failed(j);
+
+	pthread_mutex_lock(&mu);
+	if (failed)
+		nfailed++;
+	else
+		nsucceeded++;
+	*matched = 0;
+	if (h->when == HALT_NEVER) {
+		pthread_mutex_unlock(&mu);
+		return HALT_NEVER;
+	}
+	switch (h->why) {
+	case HALT_FAIL:
+		*matched = failed;
+		n = nfailed;
+		break;
+	case HALT_SUCCESS:
+		*matched = !failed;
+		n = nsucceeded;
+		break;
+	default:
+		*matched = 1;
+		n = nfailed + nsucceeded;
+		break;
+	}
+	/* With fail=1 (soon) a later failure's status replaces it, as the
+	 * last failing job's status is parallel's exit status. */
+	if (failed && (halted == HALT_NEVER || h->when == HALT_SOON))
+		halt_status = job_status(j);
+	if (halted == HALT_NEVER && *matched) {
+		base = total > 0 ? total : nfailed + nsucceeded;
+		if (h->percent > 0 ? n * 100 >= (unsigned long long)h->percent * base :
+		    n >= h->count)
+			halted = h->when;
+	}
+	r = halted;
+	pthread_mutex_unlock(&mu);
+	return r;
 }
 
 int
-report_status(void)
+report_status(const struct halt *h)
 {
-	unsigned long long n = atomic_load(&nfailed);
+	unsigned long long n;
+	int st;
 
+	pthread_mutex_lock(&mu);
+	n = nfailed;
+	st = halt_status;
+	if (halted != HALT_NEVER && h->why == HALT_SUCCESS) {
+		pthread_mutex_unlock(&mu);
+		return 0;
+	}
+	pthread_mutex_unlock(&mu);
+	if (halted != HALT_NEVER && h->why == HALT_FAIL && h->count == 1 &&
+	    h->percent == 0)
+		return st > 255 ? 255 : st;
 	return n > 100 ? 101 : (int)n;
 }

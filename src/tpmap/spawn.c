@@ -17,6 +17,7 @@
 #ifdef __linux__
 #define _GNU_SOURCE	/* pipe2 */
 #endif
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -40,10 +42,15 @@ struct slot_env {
 	char **envp;
 	pid_t pid;			/* running job's pid, under pidmu */
 	char vars[NJOBVARS][64];
+	/* spawn_terminate sets kill and writes a byte to wake[1], so that
+	 * the worker polling for the job's output sees it at once. */
+	atomic_int kill;
+	int wake[2];
 };
 
 struct spawn_ctx {
 	char *shell;
+	struct termseq termseq;
 	enum out_mode mode;
 	struct output *out;
 	unsigned nslots;
@@ -138,6 +145,24 @@ is_jobvar(const char *e)
 	return 0;
 }
 
+/* A pipe whose two ends are close-on-exec from the start: another worker
+ * may be spawning at this very moment, and a write end leaked into its
+ * child would hold our EOF back until that child exits. */
+static int
+cloexec_pipe(int fd[2])
+{
+#ifdef __linux__
+	return pipe2(fd, O_CLOEXEC) == 0 ? 0 : errno;
+#else
+	/* XXX: not atomic; a concurrent spawn can inherit these. */
+	if (pipe(fd) != 0)
+		return errno;
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+#endif
+}
+
 struct spawn_ctx *
 spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 {
@@ -147,6 +172,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 
 	sc = xcalloc(1, sizeof(*sc));
 	sc->shell = find_shell();
+	sc->termseq = o->termseq;
 	sc->mode = o->out_mode;
 	sc->out = out;
 	sc->nslots = nslots;
@@ -155,6 +181,11 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
 	for (s = 0; s < nslots; s++) {
+		if (cloexec_pipe(sc->slots[s].wake) != 0)
+			err(255, "pipe");
+		fcntl(sc->slots[s].wake[0], F_SETFL, O_NONBLOCK);
+		fcntl(sc->slots[s].wake[1], F_SETFL, O_NONBLOCK);
+		atomic_init(&sc->slots[s].kill, 0);
 		sc->slots[s].envp = xcalloc(nenv + NJOBVARS + 1, sizeof(char *));
 		for (i = 0; i < NJOBVARS; i++)
 			sc->slots[s].envp[i] = sc->slots[s].vars[i];
@@ -172,8 +203,11 @@ spawn_free(struct spawn_ctx *sc)
 
 	if (sc == NULL)
 		return;
-	for (s = 0; s < sc->nslots; s++)
+	for (s = 0; s < sc->nslots; s++) {
 		free(sc->slots[s].envp);
+		close(sc->slots[s].wake[0]);
+		close(sc->slots[s].wake[1]);
+	}
 	free(sc->slots);
 	pthread_mutex_destroy(&sc->pidmu);
 	free(sc->shell);
@@ -197,15 +231,16 @@ job_free(struct job *j)
 }
 
 void
-spawn_kill_all(struct spawn_ctx *sc, int sig)
+spawn_terminate(struct spawn_ctx *sc, unsigned slot)
 {
-	unsigned s;
+	struct slot_env *se = &sc->slots[slot - 1];
+	ssize_t w;
 
-	pthread_mutex_lock(&sc->pidmu);
-	for (s = 0; s < sc->nslots; s++)
-		if (sc->slots[s].pid > 0)
-			kill(-sc->slots[s].pid, sig);
-	pthread_mutex_unlock(&sc->pidmu);
+	atomic_store(&se->kill, 1);
+	/* A full pipe already holds a wake-up; nothing is lost. */
+	do
+		w = write(se->wake[1], "", 1);
+	while (w < 0 && errno == EINTR);
 }
 
 static void
@@ -220,24 +255,6 @@ const char *
 spawn_shell(const struct spawn_ctx *sc)
 {
 	return sc->shell;
-}
-
-/* A pipe whose two ends are close-on-exec from the start: another worker
- * may be spawning at this very moment, and a write end leaked into its
- * child would hold our EOF back until that child exits. */
-static int
-cloexec_pipe(int fd[2])
-{
-#ifdef __linux__
-	return pipe2(fd, O_CLOEXEC) == 0 ? 0 : errno;
-#else
-	/* XXX: not atomic; a concurrent spawn can inherit these. */
-	if (pipe(fd) != 0)
-		return errno;
-	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-#endif
 }
 
 static void
@@ -311,18 +328,79 @@ drain(int fd, struct buf *b)
 	return 0;
 }
 
-/* Collect the job's output until both pipes are closed. */
-static void
-collect(struct spawn_ctx *sc, struct job *j, int outfd, int errfd)
+static double
+now_mono(void)
 {
-	struct pollfd pfd[2];
-	int i, open = 2;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A descriptor that becomes readable when pid exits, or -1 where the
+ * kernel has none (then a job that closed its output is waited for with
+ * a plain waitpid, and its timeout is not enforced after that point). */
+static int
+exit_fd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
+/*
+ * Wait for the job: drain its output pipes (when piped) until they close
+ * and, when the kernel can tell without reaping, until the process has
+ * exited; meanwhile enforce its timeout and terminate it on request, with
+ * the --termseq sequence sent to its whole process group.
+ */
+static void
+collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
+{
+	struct slot_env *se = &sc->slots[j->slot - 1];
+	struct pollfd pfd[4];
+	const struct termseq *ts = &sc->termseq;
+	double deadline, t;
+	size_t step = 0;
+	int i, nopen, exited = 0, terminating = 0, ms;
+	char drainbuf[64];
 
 	pfd[0].fd = outfd;
 	pfd[1].fd = errfd;
-	pfd[0].events = pfd[1].events = POLLIN;
-	while (open > 0) {
-		if (poll(pfd, 2, -1) < 0) {
+	pfd[2].fd = se->wake[0];
+	pfd[3].fd = exit_fd(pid);
+	for (i = 0; i < 4; i++)
+		pfd[i].events = POLLIN;
+	nopen = (outfd >= 0) + (errfd >= 0);
+	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
+	for (;;) {
+		if (atomic_load(&se->kill) && !terminating) {
+			j->terminated = 1;
+			terminating = 1;
+			deadline = now_mono();
+		}
+		if (deadline >= 0 && (t = now_mono()) >= deadline) {
+			if (!terminating) {
+				j->timed_out = 1;
+				terminating = 1;
+			}
+			if (step < ts->n) {
+				kill(-pid, ts->sig[step]);
+				deadline = t + ts->ms[step] / 1000.0;
+				step++;
+			} else
+				deadline = -1;
+			continue;
+		}
+		if (nopen == 0 && (exited || pfd[3].fd < 0))
+			break;
+		ms = -1;
+		if (deadline >= 0)
+			ms = (int)((deadline - now_mono()) * 1000) + 1;
+		if (poll(pfd, 4, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -332,12 +410,22 @@ collect(struct spawn_ctx *sc, struct job *j, int outfd, int errfd)
 				continue;
 			if (drain(pfd[i].fd, i == 0 ? &j->out : &j->err)) {
 				pfd[i].fd = -1;
-				open--;
+				nopen--;
 			}
 			if (sc->mode == OUT_LINE)
 				out_lines(sc->out, j, i + 1, 0);
 		}
+		if (pfd[2].revents != 0)
+			while (read(se->wake[0], drainbuf, sizeof(drainbuf)) > 0)
+				;
+		if (pfd[3].fd >= 0 && pfd[3].revents != 0) {
+			exited = 1;
+			close(pfd[3].fd);
+			pfd[3].fd = -1;
+		}
 	}
+	if (pfd[3].fd >= 0)
+		close(pfd[3].fd);
 	if (sc->mode == OUT_LINE) {
 		out_lines(sc->out, j, 1, 1);
 		out_lines(sc->out, j, 2, 1);
@@ -378,6 +466,8 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
+	clock_gettime(CLOCK_REALTIME, &j->wall_start);
+	j->timed_out = j->terminated = 0;
 	e = ENOENT;
 	if (j->argv != NULL)
 		e = start(sc, j, j->argv, 1, outp[1], errp[1], &pid);
@@ -403,8 +493,7 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 	}
 	j->started = 1;
 	set_pid(sc, j, pid);
-	if (piped)
-		collect(sc, j, outp[0], errp[0]);
+	collect(sc, j, pid, outp[0], errp[0]);
 	close_pair(outp);
 	close_pair(errp);
 	/* Forget the pid before reaping it: once reaped it may be reused,
@@ -412,6 +501,8 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 	set_pid(sc, j, 0);
 	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
+	/* A request that came for this run is done with. */
+	atomic_store(&sc->slots[j->slot - 1].kill, 0);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	j->runtime = (double)(end.tv_sec - j->t_start.tv_sec) +
 	    (double)(end.tv_nsec - j->t_start.tv_nsec) / 1e9;

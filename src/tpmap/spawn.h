@@ -11,6 +11,7 @@
 #define TPMAP_SPAWN_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -36,8 +37,15 @@ struct job {
 	size_t ncols;
 	char *argbytes;			/* the fields' bytes */
 	void *owner;			/* main's run context */
+	double timeout;			/* seconds before termination, or 0 */
+	int skipped;			/* never run: tpmap was stopping */
 	/* Outcome, written by the worker that ran the job. */
 	int started;			/* a process was created */
+	int timed_out;			/* terminated after timeout */
+	int terminated;			/* terminated on request (--halt now,
+					 * a signal to tpmap) */
+	unsigned attempts;		/* runs, with --retries */
+	struct timespec wall_start;	/* for --joblog */
 	int exitval;			/* exit code, or -1 when signalled */
 	int sig;			/* terminating signal, or 0 */
 	struct buf out;			/* grouped stdout */
@@ -69,8 +77,10 @@ const char *spawn_shell(const struct spawn_ctx *sc);
  */
 int spawn_run(struct spawn_ctx *sc, struct job *j);
 
-/* Send sig to the process group of every running job.  Thread-safe;
- * not async-signal-safe (call it from a thread, not a handler). */
-void spawn_kill_all(struct spawn_ctx *sc, int sig);
+/* Ask the job running in slot (1..nslots) to terminate: its worker sends
+ * its process group the --termseq sequence.  Returns at once; safe to
+ * call when the slot is idle (the request is then dropped).  Thread-safe;
+ * not async-signal-safe. */
+void spawn_terminate(struct spawn_ctx *sc, unsigned slot);
 
 #endif /* TPMAP_SPAWN_H */
