@@ -258,3 +258,15 @@ signal_test() {
 	[ "$stderr" = "" ]
 	[ "$(alive "$TMP/pids")" = "" ]
 }
+
+# --- resource limits ---
+
+@test "too few descriptors for -j lower the concurrency with a warning" {
+	few() {
+		ulimit -n 40
+		tpmap -j 100 echo ::: $(seq 200)
+	}
+	run -0 --separate-stderr few
+	[ "${#lines[@]}" -eq 200 ]
+	[ "$stderr" = "tpmap: -j 100 lowered to 3: only 40 file descriptors (ulimit -n)" ]
+}

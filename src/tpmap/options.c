@@ -26,6 +26,10 @@
 
 #define TPMAP_VERSION "0.1.0"
 
+/* Descriptors a running job holds: two output pipes (both ends while it
+ * starts), its slot's wake-up pipe and its pidfd; 16 are left for tpmap. */
+#define FDS_PER_JOB 7
+
 /* Long options without a short form. */
 enum {
 	OPT_BASENAMEREPLACE = CHAR_MAX + 1,
@@ -289,8 +293,9 @@ opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
 		 */
 		n = 1024;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
-		    rl.rlim_cur != RLIM_INFINITY && (long long)rl.rlim_cur < 4096)
-			n = ((long long)rl.rlim_cur - 16) / 4;
+		    rl.rlim_cur != RLIM_INFINITY &&
+		    (long long)rl.rlim_cur < 16 + 1024 * FDS_PER_JOB)
+			n = ((long long)rl.rlim_cur - 16) / FDS_PER_JOB;
 	} else
 		n = v;
 	if (n < 1)
@@ -626,6 +631,8 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 {
 	struct input_source src;
 	const char *jobs_arg = NULL, *errstr;
+	struct rlimit rl;
+	long long maxjobs;
 	size_t cap = 0, len;
 	int c, i, j, linked;
 
@@ -874,6 +881,15 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			badval("-j", jobs_arg, errstr);
 	} else {
 		o->jobs = opts_ncpus();
+	}
+	/* More jobs than descriptors would fail at random; run fewer. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (long long)rl.rlim_cur < 16 + (long long)o->jobs * FDS_PER_JOB) {
+		maxjobs = (long long)rl.rlim_cur > 16 + FDS_PER_JOB ?
+		    ((long long)rl.rlim_cur - 16) / FDS_PER_JOB : 1;
+		warnx("-j %u lowered to %lld: only %lld file descriptors "
+		    "(ulimit -n)", o->jobs, maxjobs, (long long)rl.rlim_cur);
+		o->jobs = (unsigned)maxjobs;
 	}
 	/* --retries 0 and 1 both mean one attempt. */
 	if (o->retries == 0)

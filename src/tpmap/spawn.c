@@ -447,8 +447,8 @@ set_vars(struct spawn_ctx *sc, struct job *j)
 	    j->slot);
 }
 
-int
-spawn_run(struct spawn_ctx *sc, struct job *j)
+static int
+run_once(struct spawn_ctx *sc, struct job *j)
 {
 	char *shargv[4];
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
@@ -514,4 +514,32 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 		j->sig = 0;
 	}
 	return 0;
+}
+
+/*
+ * Resource shortages are not the job's fault: the process limit (EAGAIN
+ * from posix_spawn) or the descriptor limit (EMFILE, ENFILE from pipe)
+ * usually pass as other jobs end, which lowers the concurrency to what the
+ * limits allow.  Retry with back-off for about 30 seconds, then give up
+ * with the error, which the caller reports and counts as a failed job.
+ */
+int
+spawn_run(struct spawn_ctx *sc, struct job *j)
+{
+	struct timespec ts;
+	long wait_ms = 10, waited = 0;
+	int e;
+
+	while ((e = run_once(sc, j)) == EAGAIN || e == EMFILE || e == ENFILE) {
+		if (waited >= 30000 || atomic_load(&sc->slots[j->slot - 1].kill))
+			break;
+		ts.tv_sec = wait_ms / 1000;
+		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
+		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+			;
+		waited += wait_ms;
+		if (wait_ms < 1000)
+			wait_ms *= 2;
+	}
+	return e;
 }
