@@ -135,6 +135,17 @@ dry_run_print(struct run *r, struct job *j)
 	buf_free(&b);
 }
 
+/* The template arguments of job j. */
+static void
+job_args(const struct job *j, struct tmpl_args *a)
+{
+	a->f = j->fields;
+	a->nargs = j->nargs;
+	a->ncols = j->ncols;
+	a->seq = j->seq;
+	a->slot = j->slot;
+}
+
 /* Append s escaped as parallel does to keep it one path component: \
  * becomes \\ and / becomes \_. */
 static void
@@ -163,11 +174,7 @@ results_name(struct run *r, struct job *j, struct buf *b)
 	size_t i;
 
 	if (r->rest != NULL) {
-		a.f = j->fields;
-		a.nargs = j->nargs;
-		a.ncols = j->ncols;
-		a.seq = j->seq;
-		a.slot = j->slot;
+		job_args(j, &a);
 		tmpl_expand(r->rest, &a, b);
 		j->resfile = 1;
 		j->resname = buf_detach(b, NULL);
@@ -199,22 +206,14 @@ build(struct run *r, struct job *j)
 	if (r->t == NULL) {
 		join_fields(j, &b);
 	} else {
-		a.f = j->fields;
-		a.nargs = j->nargs;
-		a.ncols = j->ncols;
-		a.seq = j->seq;
-		a.slot = j->slot;
+		job_args(j, &a);
 		tmpl_expand(r->t, &a, &b);
 	}
 	j->cmd = buf_detach(&b, &j->cmdlen);
 	if (!r->o->dry_run && !cmd_split(j->cmd, j->cmdlen, &j->argv))
 		j->argv = NULL;
 	if (r->tagt != NULL) {
-		a.f = j->fields;
-		a.nargs = j->nargs;
-		a.ncols = j->ncols;
-		a.seq = j->seq;
-		a.slot = j->slot;
+		job_args(j, &a);
 		tmpl_expand(r->tagt, &a, &b);
 		j->tag = buf_detach(&b, &j->taglen);
 	} else if (r->o->tag) {
@@ -843,6 +842,24 @@ logset_find(const struct logset *ls, unsigned long long seq)
 	    bsearch(&key, ls->v, ls->n, sizeof(*ls->v), cmp_seq);
 }
 
+/* A template expanded without quoting and with nothing appended, for
+ * --tagstring and --results; exits on a bad one. */
+static struct tmpl *
+raw_template(const struct tpmap_opts *o, const char *opt, const char *str)
+{
+	struct tmpl_opts to = o->tmpl;
+	struct tmpl *t;
+	char err[256], *w;
+
+	to.raw = 1;
+	to.quote_cmd = 0;
+	to.context = TMPL_CTX_NONE;
+	w = (char *)(uintptr_t)str;	/* tmpl_parse only reads it */
+	if (tmpl_parse(&t, &w, 1, &to, err, sizeof(err)) != 0)
+		errx(255, "%s: %s", opt, err);
+	return t;
+}
+
 /*
  * Hand job j to the executor, or print it (--dry-run), or drop it when the
  * job log says it has run (--resume) or succeeded (--resume-failed).
@@ -915,8 +932,6 @@ main(int argc, char *argv[])
 	struct run r;
 	struct job *j;
 	char err[256];
-	struct tmpl_opts to;
-	char *tagw;
 	char *const *names;
 	size_t nnames;
 	sigset_t sigs;
@@ -946,25 +961,10 @@ main(int argc, char *argv[])
 	    tmpl_parse(&r.t, o.command, o.ncommand, &o.tmpl, err,
 	    sizeof(err)) != 0)
 		errx(255, "%s", err);
-	if (o.tagstring != NULL) {
-		to = o.tmpl;
-		to.raw = 1;
-		to.quote_cmd = 0;
-		to.context = TMPL_CTX_NONE;
-		tagw = (char *)(uintptr_t)o.tagstring;	/* only read */
-		if (tmpl_parse(&r.tagt, &tagw, 1, &to, err,
-		    sizeof(err)) != 0)
-			errx(255, "--tagstring: %s", err);
-	}
+	if (o.tagstring != NULL)
+		r.tagt = raw_template(&o, "--tagstring", o.tagstring);
 	if (o.results != NULL) {
-		to = o.tmpl;
-		to.raw = 1;
-		to.quote_cmd = 0;
-		to.context = TMPL_CTX_NONE;
-		tagw = (char *)(uintptr_t)o.results;	/* only read */
-		if (tmpl_parse(&r.rest, &tagw, 1, &to, err,
-		    sizeof(err)) != 0)
-			errx(255, "--results: %s", err);
+		r.rest = raw_template(&o, "--results", o.results);
 		if (!tmpl_has_repl(r.rest)) {
 			tmpl_free(r.rest);
 			r.rest = NULL;
