@@ -48,7 +48,7 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
 	src/tpmap/input.o src/tpmap/template.o src/tpmap/spawn.o \
 	src/tpmap/output.o src/tpmap/report.o src/tpmap/util.o \
 	src/tpmap/joblog.o
-HELPERS = tests/helpers/tp-driver tests/helpers/showargs
+HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss
 BENCH = bench/tp-bench
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
@@ -73,6 +73,9 @@ tests/helpers/tp-driver: tests/helpers/tp-driver.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
 
 tests/helpers/showargs: tests/helpers/showargs.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
+
+tests/helpers/peakrss: tests/helpers/peakrss.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
 
 bench/tp-bench: bench/tp-bench.o libtp.a

@@ -93,7 +93,8 @@ joblog_write(struct joblog *jl, const struct job *j)
 		exitval = 127;
 	n = snprintf(num, sizeof(num), "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%zu\t%d\t%d\t",
 	    j->seq, (long long)j->wall_start.tv_sec,
-	    j->wall_start.tv_nsec / 1000000, j->runtime, j->out.len, exitval,
+	    j->wall_start.tv_nsec / 1000000, j->runtime, j->out.len + j->spilled[0],
+	    exitval,
 	    sig);
 	buf_add(&b, num, (size_t)n);
 	buf_add(&b, j->cmd != NULL ? j->cmd : "", j->cmd != NULL ? j->cmdlen : 0);

@@ -398,8 +398,7 @@ run_job(struct tp_future *self, void *arg, void **result)
 		j->skipped = 1;
 	for (attempt = 1; !j->skipped && attempt <= r->o->retries; attempt++) {
 		/* Only the last attempt's output is printed and logged. */
-		buf_reset(&j->out);
-		buf_reset(&j->err);
+		job_reset_output(j);
 		if (r->o->trace)
 			out_text(r->out, 2, j->cmd, j->cmdlen);
 		if (r->o->verbose) {
@@ -467,8 +466,7 @@ job_done(struct tp_future *f, void *arg)
 	/* A job that never ran, or that was terminated because tpmap is
 	 * stopping, is neither counted, printed nor logged. */
 	if (j->skipped || j->terminated) {
-		buf_reset(&j->out);
-		buf_reset(&j->err);
+		job_reset_output(j);
 		j->skipped = 1;
 		out_job_done(r->out, j);
 		return;
@@ -710,7 +708,7 @@ next_job(struct run *r, struct input *in, struct job **jp)
 	int rc = 1;
 
 	want = o->max_args > 0 ? o->max_args : 1;
-	j = xcalloc(1, sizeof(*j));
+	j = job_new();
 	j->owner = r;
 	if (o->xargs_mode && o->max_args == 0) {
 		rc = next_fill_job(r, in, j, &bytes, &cap);
@@ -1030,7 +1028,7 @@ main(int argc, char *argv[])
 				out_skip(r.out, seq);
 				continue;
 			}
-			j = xcalloc(1, sizeof(*j));
+			j = job_new();
 			j->owner = &r;
 			j->seq = logs.v[i].seq;
 			j->cmd = xstrdup(logs.v[i].cmd);

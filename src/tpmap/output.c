@@ -15,6 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __linux__
+#include <sys/sendfile.h>
+#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -88,10 +91,29 @@ write_all(struct output *out, int fd, const char *p, size_t n)
 	}
 }
 
-/* Write n bytes of p, with tag before every line when there is a tag. */
+/* write(2) all of p to fd; 0, or -1 with errno. */
+static int
+write_fd_all(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Write n bytes of p, with the tag before every line when there is one;
+ * *bol says whether p starts a line, and is updated. */
 static void
-write_tagged(struct output *out, int fd, const struct job *j,
-    const char *p, size_t n)
+write_tagged_bol(struct output *out, int fd, const struct job *j,
+    const char *p, size_t n, int *bol)
 {
 	const char *nl;
 	size_t len;
@@ -103,12 +125,114 @@ write_tagged(struct output *out, int fd, const struct job *j,
 	while (n > 0) {
 		nl = memchr(p, '\n', n);
 		len = nl != NULL ? (size_t)(nl - p) + 1 : n;
-		write_all(out, fd, j->tag, j->taglen);
-		write_all(out, fd, "\t", 1);
+		if (*bol) {
+			write_all(out, fd, j->tag, j->taglen);
+			write_all(out, fd, "\t", 1);
+		}
 		write_all(out, fd, p, len);
+		*bol = nl != NULL;
 		p += len;
 		n -= len;
 	}
+}
+
+static void
+write_tagged(struct output *out, int fd, const struct job *j,
+    const char *p, size_t n)
+{
+	int bol = 1;
+
+	write_tagged_bol(out, fd, j, p, n, &bol);
+}
+
+/*
+ * Copy n bytes of file in from its start to fd: sendfile where the kernel
+ * has it (no trip through userspace), else read and write.  Returns 0 or
+ * an errno value.
+ */
+static int
+copy_out(int in, int fd, size_t n)
+{
+	char chunk[65536];
+	off_t off = 0;
+	ssize_t r, w;
+	size_t k;
+
+#ifdef __linux__
+	while (n > 0) {
+		r = sendfile(fd, in, &off, n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;	/* EINVAL for some fds: fall back */
+		n -= (size_t)r;
+	}
+	if (n == 0)
+		return 0;
+	if (r < 0 && errno != EINVAL && errno != ENOSYS)
+		return errno;
+#endif
+	while (n > 0) {
+		r = pread(in, chunk, n < sizeof(chunk) ? n : sizeof(chunk), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? errno : EIO;
+		for (k = 0; k < (size_t)r; k += (size_t)w) {
+			w = write(fd, chunk + k, (size_t)r - k);
+			if (w < 0 && errno == EINTR) {
+				w = 0;
+				continue;
+			}
+			if (w < 0)
+				return errno;
+		}
+		off += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Write stream i (0 stdout, 1 stderr) of job j to fd: the part held in
+ * memory, then the spilled part, tagged as a whole. */
+static void
+write_stream(struct output *out, int fd, const struct job *j, int i)
+{
+	const struct buf *b = i == 0 ? &j->out : &j->err;
+	char chunk[65536];
+	off_t off = 0;
+	ssize_t r;
+	int bol = 1, e;
+
+	write_tagged_bol(out, fd, j, b->p, b->len, &bol);
+	if (j->spill[i] < 0 || j->spilled[i] == 0 || out->err != 0)
+		return;
+	if (j->tag == NULL) {
+		if ((e = copy_out(j->spill[i], fd, j->spilled[i])) != 0)
+			out->err = e;
+		return;
+	}
+	while ((size_t)off < j->spilled[i] && out->err == 0) {
+		r = pread(j->spill[i], chunk, sizeof(chunk), off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		write_tagged_bol(out, fd, j, chunk, (size_t)r, &bol);
+		off += r;
+	}
+}
+
+/* Open path for writing, replacing it; -1 after a warning. */
+static int
+open_out(const char *path)
+{
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0)
+		warn("%s", path);
+	return fd;
 }
 
 /* Write p to a file, replacing it; a failure is reported, not fatal. */
@@ -116,36 +240,32 @@ static void
 write_path(const char *path, const char *p, size_t n)
 {
 	int fd;
-	ssize_t w;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0) {
-		warn("%s", path);
+	if ((fd = open_out(path)) < 0)
 		return;
-	}
-	while (n > 0 && (w = write(fd, p, n)) != 0) {
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			warn("%s", path);
-			break;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (write_fd_all(fd, p, n) != 0)
+		warn("%s", path);
 	close(fd);
 }
 
+/* Write stream i of job j to a file, replacing it (--results, --files). */
 static void
-write_file(const char *dir, const char *name, const char *p, size_t n)
+stream_to_path(const char *path, const struct job *j, int i)
 {
-	struct buf path = { 0 };
+	const struct buf *b = i == 0 ? &j->out : &j->err;
+	int fd, e = 0;
 
-	buf_adds(&path, dir);
-	buf_addc(&path, '/');
-	buf_adds(&path, name);
-	write_path(path.p, p, n);
-	buf_free(&path);
+	if ((fd = open_out(path)) < 0)
+		return;
+	if (write_fd_all(fd, b->p, b->len) != 0)
+		e = errno;
+	else if (j->spill[i] >= 0 && j->spilled[i] > 0)
+		e = copy_out(j->spill[i], fd, j->spilled[i]);
+	if (e != 0) {
+		errno = e;
+		warn("%s", path);
+	}
+	close(fd);
 }
 
 /* mkdir -p for --results; errors surface when the files are opened. */
@@ -164,41 +284,48 @@ mkdirs(char *path)
 	mkdir(path, 0777);
 }
 
+/* --results DIR: DIR/VALUES/{stdout,stderr,seq}; a template: PATH,
+ * PATH.err, PATH.seq. */
 static void
 emit_results(struct output *out, struct job *j)
 {
-	struct buf dir = { 0 }, path = { 0 };
-	const char *stem, *slash;
+	struct buf base = { 0 }, path = { 0 };
+	const char *slash, *names[3];
 	char seq[32];
+	int i;
 
 	snprintf(seq, sizeof(seq), "%llu", j->seq);
 	if (j->resfile) {
-		/* A file template: PATH, PATH.err, PATH.seq. */
-		stem = j->resname;
-		if ((slash = strrchr(stem, '/')) != NULL && slash > stem) {
-			buf_add(&dir, stem, (size_t)(slash - stem));
-			mkdirs(dir.p);
+		buf_adds(&base, j->resname);
+		if ((slash = strrchr(j->resname, '/')) != NULL &&
+		    slash > j->resname) {
+			buf_add(&path, j->resname,
+			    (size_t)(slash - j->resname));
+			mkdirs(path.p);
 		}
-		write_path(stem, j->out.p ? j->out.p : "", j->out.len);
-		buf_adds(&path, stem);
-		buf_adds(&path, ".err");
-		write_path(path.p, j->err.p ? j->err.p : "", j->err.len);
-		buf_reset(&path);
-		buf_adds(&path, stem);
-		buf_adds(&path, ".seq");
-		write_path(path.p, seq, strlen(seq));
-		buf_free(&path);
-		buf_free(&dir);
-		return;
+		names[0] = "";
+		names[1] = ".err";
+		names[2] = ".seq";
+	} else {
+		buf_adds(&base, out->o->results);
+		buf_addc(&base, '/');
+		buf_adds(&base, j->resname != NULL ? j->resname : "");
+		mkdirs(base.p);
+		names[0] = "/stdout";
+		names[1] = "/stderr";
+		names[2] = "/seq";
 	}
-	buf_adds(&dir, out->o->results);
-	buf_addc(&dir, '/');
-	buf_adds(&dir, j->resname != NULL ? j->resname : "");
-	mkdirs(dir.p);
-	write_file(dir.p, "stdout", j->out.p ? j->out.p : "", j->out.len);
-	write_file(dir.p, "stderr", j->err.p ? j->err.p : "", j->err.len);
-	write_file(dir.p, "seq", seq, strlen(seq));
-	buf_free(&dir);
+	for (i = 0; i < 3; i++) {
+		buf_reset(&path);
+		buf_add(&path, base.p, base.len);
+		buf_adds(&path, names[i]);
+		if (i < 2)
+			stream_to_path(path.p, j, i);
+		else
+			write_path(path.p, seq, strlen(seq));
+	}
+	buf_free(&path);
+	buf_free(&base);
 }
 
 static void
@@ -215,8 +342,8 @@ emit_files(struct output *out, struct job *j)
 		out->err = errno;
 	} else {
 		close(fd);
-		write_path(path.p, j->out.p, j->out.len);
-		write_all(out, 2, j->err.p, j->err.len);
+		stream_to_path(path.p, j, 0);
+		write_stream(out, 2, j, 1);
 		buf_addc(&path, '\n');
 		write_all(out, 1, path.p, path.len);
 	}
@@ -236,8 +363,8 @@ emit(struct output *out, struct job *j)
 	} else if (out->o->out_mode != OUT_UNGROUP) {
 		/* --line-buffer: what was held back (-k) or the final
 		 * partial line; grouped: everything. */
-		write_tagged(out, 1, j, j->out.p, j->out.len);
-		write_tagged(out, 2, j, j->err.p, j->err.len);
+		write_stream(out, 1, j, 0);
+		write_stream(out, 2, j, 1);
 	}
 }
 
@@ -330,7 +457,7 @@ out_skip(struct output *out, unsigned long long seq)
 {
 	struct job *j;
 
-	j = xcalloc(1, sizeof(*j));
+	j = job_new();
 	j->seq = seq;
 	j->skipped = 1;
 	out_job_done(out, j);

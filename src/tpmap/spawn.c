@@ -56,6 +56,7 @@ struct spawn_ctx {
 	unsigned nslots;
 	struct slot_env *slots;		/* index slot - 1 */
 	pthread_mutex_t pidmu;
+	atomic_int spill_warned;	/* the spill failure was reported */
 };
 
 static const char *const jobvars[NJOBVARS] = {
@@ -214,11 +215,37 @@ spawn_free(struct spawn_ctx *sc)
 	free(sc);
 }
 
+struct job *
+job_new(void)
+{
+	struct job *j;
+
+	j = xcalloc(1, sizeof(*j));
+	j->spill[0] = j->spill[1] = -1;
+	return j;
+}
+
+void
+job_reset_output(struct job *j)
+{
+	int i;
+
+	buf_reset(&j->out);
+	buf_reset(&j->err);
+	for (i = 0; i < 2; i++) {
+		if (j->spill[i] >= 0)
+			close(j->spill[i]);
+		j->spill[i] = -1;
+		j->spilled[i] = 0;
+	}
+}
+
 void
 job_free(struct job *j)
 {
 	if (j == NULL)
 		return;
+	job_reset_output(j);
 	free(j->cmd);
 	free(j->argv);
 	free(j->tag);
@@ -311,12 +338,117 @@ out:
 	return e;
 }
 
-/* Read what is there on fd into b; 1 at EOF, 0 otherwise. */
+/*
+ * Output a job may keep in memory, per stream, before the rest goes to a
+ * temporary file: finished jobs waiting for their turn (-k behind a slow
+ * job) then cost tpmap a bounded amount of memory each, whatever they
+ * print.
+ */
+#define MEM_BUDGET (64 * 1024)
+
+/* An unlinked temporary file in $TMPDIR (or /tmp): nothing is left behind
+ * on any exit, SIGKILL included.  -1 with errno on failure. */
 static int
-drain(int fd, struct buf *b)
+spill_file(void)
 {
+	const char *dir = getenv("TMPDIR");
+	struct buf path = { 0 };
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
+		return fd;
+#endif
+	buf_adds(&path, dir);
+	buf_adds(&path, "/tpmap.XXXXXX");
+	if ((fd = mkstemp(path.p)) >= 0) {
+		unlink(path.p);
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	}
+	buf_free(&path);
+	return fd;
+}
+
+static int
+write_fd(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The spill file failed (full disk): take back the bytes it holds into
+ * memory, where the stream then goes on, so that order is kept. */
+static void
+unspill(struct job *j, int i)
+{
+	struct buf *b = i == 0 ? &j->out : &j->err;
+	size_t left = j->spilled[i];
+	ssize_t n;
+	off_t off = 0;
+
+	if (j->spill[i] < 0)
+		return;
+	buf_grow(b, left);
+	while (left > 0) {
+		n = pread(j->spill[i], b->p + b->len, left, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;	/* XXX: unreadable spill; those bytes are lost */
+		b->len += (size_t)n;
+		off += n;
+		left -= (size_t)n;
+	}
+	b->p[b->len] = '\0';
+	close(j->spill[i]);
+	j->spill[i] = -1;
+	j->spilled[i] = 0;
+}
+
+/*
+ * Read what is there on fd into stream i of j: memory up to MEM_BUDGET
+ * (always with --line-buffer, which prints from memory), then the spill
+ * file.  1 at EOF, 0 otherwise.  A spill file that cannot be made or
+ * written is reported once and the bytes stay in memory: never lost.
+ */
+static int
+drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
+{
+	struct buf *b = i == 0 ? &j->out : &j->err;
+	char chunk[65536];
 	ssize_t n;
 
+	if (sc->mode != OUT_LINE && (j->spill[i] >= 0 || b->len >= MEM_BUDGET)) {
+		do
+			n = read(fd, chunk, sizeof(chunk));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return 1;
+		if (j->spill[i] < 0)
+			j->spill[i] = spill_file();
+		if (j->spill[i] >= 0 &&
+		    write_fd(j->spill[i], chunk, (size_t)n) == 0) {
+			j->spilled[i] += (size_t)n;
+			return 0;
+		}
+		if (!atomic_exchange(&sc->spill_warned, 1))
+			warn("temporary file for job output");
+		unspill(j, i);
+		buf_add(b, chunk, (size_t)n);
+		return 0;
+	}
 	buf_grow(b, 65536);
 	do
 		n = read(fd, b->p + b->len, b->cap - b->len - 1);
@@ -408,7 +540,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
 				continue;
-			if (drain(pfd[i].fd, i == 0 ? &j->out : &j->err)) {
+			if (drain(sc, j, i, pfd[i].fd)) {
 				pfd[i].fd = -1;
 				nopen--;
 			}

@@ -50,12 +50,22 @@ struct job {
 	int sig;			/* terminating signal, or 0 */
 	struct buf out;			/* grouped stdout */
 	struct buf err;			/* grouped stderr */
+	/* What did not fit the in-memory budget: the rest of each stream,
+	 * after out / err, in an unlinked temporary file (-1: none). */
+	int spill[2];			/* stdout, stderr */
+	size_t spilled[2];		/* bytes in them */
 	struct timespec t_start;
 	double runtime;			/* seconds */
 	struct job *next;		/* output's reorder list */
 };
 
 struct spawn_ctx;
+
+/* A new job with nothing in it, owned by the caller. */
+struct job *job_new(void);
+
+/* Forget the job's output, the spilled part included (--retries). */
+void job_reset_output(struct job *j);
 
 /* Free a job and everything it owns; j may be NULL. */
 void job_free(struct job *j);

@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# Bounded memory: output of jobs that are done but cannot be printed yet
+# goes to unlinked temporary files past a small budget, arrives byte for
+# byte, and leaves nothing in $TMPDIR.  Peak memory is read with the
+# peakrss helper (getrusage), the slow first job is held with a FIFO.
+
+load test_helper
+
+setup() {
+	mkdir "$TMP/tmpdir"
+	export TMPDIR="$TMP/tmpdir"
+	mkfifo "$TMP/last"
+}
+
+@test "-k -j4 behind a slow first job, 39 jobs of 8 MiB: peak RSS under 32 MiB" {
+	# Job 1 prints only once job 40 has written its output.
+	run -0 --separate-stderr bash -c '
+		peakrss tpmap -k -j4 "if [ {} = 1 ]; then read x <\"$TMP/last\"; fi; head -c 8388608 /dev/zero | tr \"\\0\" {}; if [ {} = 40 ]; then echo >\"$TMP/last\"; fi" ::: $(seq 40) 3>"$TMP/rss" |
+			cksum'
+	expected=$(for i in $(seq 40); do head -c 8388608 /dev/zero | tr '\0' "$i"; done | cksum)
+	[ "$output" = "$expected" ]
+	rss=$(cat "$TMP/rss")
+	echo "peak RSS: $rss KiB" >&3
+	[ "$rss" -lt 32768 ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "grouped output of a large job keeps its bytes, tags and order" {
+	run -0 --separate-stderr bash -c 'tpmap -k --tag "seq 300000; seq 200000 >&2; : {}" ::: a 2>"$TMP/err" | cksum'
+	[ "$output" = "$(seq 300000 | sed 's/^/a\t/' | cksum)" ]
+	[ "$(cksum <"$TMP/err")" = "$(seq 200000 | sed 's/^/a\t/' | cksum)" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--results and --files get the spilled output too" {
+	run -0 --separate-stderr tpmap --results "$TMP/res" 'seq 300000; seq 200000 >&2; : {}' ::: a
+	seq 300000 | cmp - "$TMP/res/1/a/stdout"
+	seq 200000 | cmp - "$TMP/res/1/a/stderr"
+	run -0 --separate-stderr tpmap --files 'seq 300000; : {}' ::: a
+	seq 300000 | cmp - "$output"
+	rm "$output"
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "the joblog counts the spilled bytes as received" {
+	run -0 --separate-stderr tpmap --joblog "$TMP/log" 'head -c 1000000 /dev/zero; : {}' ::: a
+	[ "$(cut -f 6 "$TMP/log" | tail -1)" = "1000000" ]
+}
+
+@test "one job printing 2 GiB arrives byte-exact" {
+	run -0 --separate-stderr bash -c 'tpmap -k "head -c 2147483648 /dev/zero; echo end{}" ::: 1 | cksum'
+	[ "$output" = "$({ head -c 2147483648 /dev/zero; echo end1; } | cksum)" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "nothing stays in TMPDIR after tpmap is killed with SIGKILL" {
+	tpmap -k -j2 'if [ {} = 1 ]; then read x <"$TMP/last"; fi; head -c 1000000 /dev/zero; if [ {} = 2 ]; then echo >"$TMP/last.2"; fi' ::: 1 2 >/dev/null 3>&- &
+	pid=$!
+	# Job 2's output is held behind job 1, spilled; job 1 waits on the
+	# FIFO that nobody writes.
+	timeout 30 sh -c 'until [ -e "$1" ]; do :; done' sh "$TMP/last.2"
+	kill -9 "$pid"
+	wait "$pid" || true
+	pkill -f "read x" || true
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
