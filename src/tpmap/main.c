@@ -950,8 +950,32 @@ main(int argc, char *argv[])
 	/* EPIPE instead of death when stdout goes away; jobs get SIG_DFL. */
 	signal(SIGPIPE, SIG_IGN);
 
-	if (input_open(&in, &o.in) != 0)
+	/* Every early failure below releases what is held, so that a leak
+	 * checker sees none on these paths either. */
+	if (o.resume || o.resume_failed || o.retry_failed) {
+		if (o.joblog == NULL)
+			errx(255, "--resume, --resume-failed and --retry-failed "
+			    "need --joblog");
+		if (joblog_read(o.joblog, logged_row, &logs) != 0) {
+			logset_free(&logs);
+			opts_release(&o);
+			return 255;
+		}
+		logset_finish(&logs);
+	}
+	if (o.joblog != NULL && !o.dry_run &&
+	    (r.joblog = joblog_open(o.joblog, o.joblog_append || o.resume ||
+	    o.resume_failed || o.retry_failed)) == NULL) {
+		logset_free(&logs);
+		opts_release(&o);
 		return 255;
+	}
+	if (input_open(&in, &o.in) != 0) {
+		joblog_close(r.joblog);
+		logset_free(&logs);
+		opts_release(&o);
+		return 255;
+	}
 	names = input_colnames(in, &nnames);
 	o.tmpl.colnames = names;
 	o.tmpl.ncolnames = nnames;
@@ -971,18 +995,6 @@ main(int argc, char *argv[])
 		r.ncolnames = nnames;
 	}
 
-	if (o.resume || o.resume_failed || o.retry_failed) {
-		if (o.joblog == NULL)
-			errx(255, "--resume, --resume-failed and --retry-failed "
-			    "need --joblog");
-		if (joblog_read(o.joblog, logged_row, &logs) != 0)
-			return 255;
-		logset_finish(&logs);
-	}
-	if (o.joblog != NULL && !o.dry_run &&
-	    (r.joblog = joblog_open(o.joblog, o.joblog_append || o.resume ||
-	    o.resume_failed || o.retry_failed)) == NULL)
-		return 255;
 	if (o.shuf)
 		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	pthread_mutex_init(&r.delaymu, NULL);
