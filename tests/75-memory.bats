@@ -49,6 +49,10 @@ setup() {
 }
 
 @test "one job printing 2 GiB arrives byte-exact" {
+	# The sanitizer passes of .ci/run set this; the plain pass runs it.
+	if [ -n "${TPMAP_SANITIZER:-}" ]; then
+		skip "2 GiB is run by the plain pass"
+	fi
 	run -0 --separate-stderr bash -c 'tpmap -k "head -c 2147483648 /dev/zero; echo end{}" ::: 1 | cksum'
 	[ "$output" = "$({ head -c 2147483648 /dev/zero; echo end1; } | cksum)" ]
 	[ "$(ls -A "$TMPDIR")" = "" ]

@@ -32,8 +32,10 @@
 #include "tp.h"
 #include "util.h"
 
-/* Worker stacks: a job's worker only polls pipes and waits. */
-#define WORKER_STACK (256 * 1024)
+/* Worker stacks: a job's worker only polls pipes and waits, but the
+ * sanitizers' instrumentation multiplies frame sizes; 1 MiB is address
+ * space, not memory, until touched. */
+#define WORKER_STACK (1024 * 1024)
 
 /* An argument set read ahead (-X/-m fill mode), owning its bytes. */
 struct aset {

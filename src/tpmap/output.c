@@ -153,7 +153,7 @@ write_tagged(struct output *out, int fd, const struct job *j,
 static int
 copy_out(int in, int fd, size_t n)
 {
-	char chunk[65536];
+	char chunk[8192];	/* a worker's stack is small */
 	off_t off = 0;
 	ssize_t r, w;
 	size_t k;
@@ -199,7 +199,7 @@ static void
 write_stream(struct output *out, int fd, const struct job *j, int i)
 {
 	const struct buf *b = i == 0 ? &j->out : &j->err;
-	char chunk[65536];
+	char chunk[8192];	/* a worker's stack is small */
 	off_t off = 0;
 	ssize_t r;
 	int bol = 1, e;

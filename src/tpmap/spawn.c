@@ -427,12 +427,16 @@ static int
 drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 {
 	struct buf *b = i == 0 ? &j->out : &j->err;
-	char chunk[65536];
+	char *chunk;
 	ssize_t n;
 
 	if (sc->mode != OUT_LINE && (j->spill[i] >= 0 || b->len >= MEM_BUDGET)) {
+		/* Read into the buffer's spare room, not counted in b->len:
+		 * a 64 KiB array on a worker's small stack would not do. */
+		buf_grow(b, 65536);
+		chunk = b->p + b->len;
 		do
-			n = read(fd, chunk, sizeof(chunk));
+			n = read(fd, chunk, 65536);
 		while (n < 0 && errno == EINTR);
 		if (n <= 0)
 			return 1;
@@ -445,8 +449,11 @@ drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 		}
 		if (!atomic_exchange(&sc->spill_warned, 1))
 			warn("temporary file for job output");
+		/* unspill reads into the spare room the chunk is in. */
+		chunk = xmemdup(chunk, (size_t)n);
 		unspill(j, i);
 		buf_add(b, chunk, (size_t)n);
+		free(chunk);
 		return 0;
 	}
 	buf_grow(b, 65536);
