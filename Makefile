@@ -53,7 +53,7 @@ BENCH = bench/tp-bench
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
 
-.PHONY: all check helpers bench install uninstall clean
+.PHONY: all check helpers bench install uninstall clean fuzz fuzz-run
 
 all: libtp.a libtp.so tpmap
 
@@ -95,6 +95,83 @@ CHECK_TESTS = tests
 check: all helpers
 	$(BATS) $(BATS_FLAGS) $(CHECK_TESTS)
 
+# Fuzzing: libFuzzer targets, built with clang into tests/fuzz/bin from
+# their own sanitizer-instrumented objects, so that the gcc build above is
+# never touched.  libbsd or src/compat follows the choice made above.
+FUZZ_CC ?= clang
+FUZZ_CFLAGS ?= -O1 -g
+FUZZ_LDFLAGS ?=
+FUZZ_SECONDS ?= 30
+FUZZ_BIN = tests/fuzz/bin
+FUZZ_OBJDIR = $(FUZZ_BIN)/obj
+FUZZ_TARGETS = fuzz-template fuzz-shq fuzz-classifier
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+# -iquote, not -I: src/tpmap/spawn.h must not hide <spawn.h>.
+FUZZ_ALL_CPPFLAGS = $(TP_CPPFLAGS) -iquote src/tpmap -iquote tests/fuzz \
+	$(CPPFLAGS)
+FUZZ_ALL_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP \
+	-fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_CFLAGS)
+FUZZ_COMPAT = $(if $(COMPAT_OBJ),$(FUZZ_OBJDIR)/compat.o)
+FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
+	template.o util.o input.o options.o cpus.o) $(FUZZ_COMPAT)
+# A tiny read size makes the input reader refill and compact its buffer
+# inside the few KiB a fuzz input holds.
+FUZZ_READ_SIZE = 7
+
+fuzz: $(addprefix $(FUZZ_BIN)/,$(FUZZ_TARGETS) argdump)
+
+$(FUZZ_OBJDIR):
+	mkdir -p $@
+
+$(FUZZ_OBJDIR)/%.o: src/tpmap/%.c | $(FUZZ_OBJDIR)
+	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OBJDIR)/%.o: tests/fuzz/%.c | $(FUZZ_OBJDIR)
+	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OBJDIR)/input.o: src/tpmap/input.c | $(FUZZ_OBJDIR)
+	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) -DREAD_SIZE=$(FUZZ_READ_SIZE) \
+		$(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OBJDIR)/compat.o: src/compat/compat.c | $(FUZZ_OBJDIR)
+	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+FUZZ_LINK = $(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) \
+	-o $@ $^ $(TP_LDLIBS)
+
+$(FUZZ_BIN)/fuzz-template: $(FUZZ_OBJDIR)/fuzz-template.o \
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/template.o \
+		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+	$(FUZZ_LINK)
+
+$(FUZZ_BIN)/fuzz-shq: $(FUZZ_OBJDIR)/fuzz-shq.o $(FUZZ_OBJDIR)/fuzz.o \
+		$(FUZZ_OBJDIR)/template.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+	$(FUZZ_LINK)
+
+$(FUZZ_BIN)/fuzz-classifier: $(FUZZ_OBJDIR)/fuzz-classifier.o \
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/template.o \
+		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+	$(FUZZ_LINK)
+
+# Spawned by fuzz-classifier thousands of times: no sanitizers, no
+# coverage, just fast.
+$(FUZZ_BIN)/argdump: tests/fuzz/argdump.c | $(FUZZ_OBJDIR)
+	$(FUZZ_CC) -std=c11 -O2 -Wall -Wextra -o $@ $<
+
+# Each target runs FUZZ_SECONDS on the seeds in tests/fuzz/corpus/NAME;
+# what it finds goes to tests/fuzz/bin/corpus/NAME, so that the seeds stay
+# as committed, and a crashing input to tests/fuzz/bin/NAME-crash-*.  All
+# targets run even if one fails; the status says whether any did.
+fuzz-run: fuzz
+	@st=0; $(foreach t,$(FUZZ_TARGETS), \
+	mkdir -p $(FUZZ_BIN)/corpus/$(t); \
+	echo "== $(t): $(FUZZ_SECONDS) s"; \
+	$(FUZZ_BIN)/$(t) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-artifact_prefix=$(FUZZ_BIN)/$(t)- $(FUZZ_FLAGS_$(t)) \
+		$(FUZZ_BIN)/corpus/$(t) tests/fuzz/corpus/$(t) || \
+		{ echo "== $(t) FAILED"; st=1; };) exit $$st
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
@@ -128,5 +205,7 @@ uninstall:
 clean:
 	rm -f $(OBJ) $(OBJ:.o=.d) src/compat/compat.o src/compat/compat.d \
 		libtp.a libtp.so tpmap $(HELPERS) $(BENCH)
+	rm -rf $(FUZZ_BIN)
 
 -include $(OBJ:.o=.d)
+-include $(FUZZ_OBJ:.o=.d)
