@@ -90,6 +90,17 @@ fish_opts() {
 	[ "$output" = "" ]
 }
 
+# Found by tests/fuzz/fuzz-options: N% read its copy of N after freeing it.
+@test "-j N% is that share of the CPUs, at least one job" {
+	run -0 --separate-stderr tpmap --dry-run -k -j 0% echo {%} ::: a b c
+	[ "$output" = $'echo 1\necho 1\necho 1' ]
+}
+
+@test "-j % alone is not a number" {
+	run -255 --separate-stderr tpmap -j % echo ::: a
+	[ "$stderr" = "tpmap: -j '%': not a number" ]
+}
+
 @test "a bad -n value names the option and the value, exit 255" {
 	run -255 --separate-stderr tpmap -n -3 echo ::: a
 	[ "$stderr" = "tpmap: -n '-3': too small" ]

@@ -255,6 +255,12 @@ input() {
 	[ "$output" = "<  a b  >" ]
 }
 
+# --colsep trims both sides unless told otherwise, as in GNU parallel.
+@test "--trim n keeps the blanks --colsep would trim" {
+	run -0 --separate-stderr tpmap -k --trim n --colsep , "$SHOWARGS" {1} {2} ::: ' a , b '
+	[ "$output" = $'< a >\n< b >' ]
+}
+
 # --- columns ---
 
 @test "--colsep splits a line into positional columns" {

@@ -384,6 +384,38 @@ load test_helper
 	[ ! -e "$TMP/pwned" ]
 }
 
+# Found by tests/fuzz/fuzz-shq: an empty value left the backslash to
+# quote a second one, and \ newline is a line continuation.
+@test "a backslash before a replacement keeps an empty value and a leading newline" {
+	printf '\nabc\0\0' >"$TMP/in"
+	run -0 --separate-stderr tpmap -k -0 "$SHOWARGS x\\{}y" <"$TMP/in"
+	[ "$output" = $'<x\nabcy>\n<xy>' ]
+}
+
+# Found by tests/fuzz/fuzz-template: the second value also lost its first
+# byte to a backslash that was not there.
+@test "with several values in one {} only the first follows the backslash" {
+	cd "$TMP"
+	run -0 --separate-stderr tpmap -k -n 2 "$SHOWARGS \\{}" ::: a ';pwd'
+	[ "$output" = $'<a>\n<;pwd>' ]
+}
+
+# Found by tests/fuzz/fuzz-shq: inside `...` the shell strips a backslash
+# before \ ` $ first, so single quotes alone let a backquote end it.
+@test "data inside backquotes is quoted for the command substitution" {
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \"\`printf %s {}\`\"" ::: '`touch "$TMP/pwned"`;x' 'a\\b'
+	[ "$output" = $'<`touch "$TMP/pwned"`;x>\n<a\\\\b>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
+# Found by tests/fuzz/fuzz-shq: the first } ends \${...}, even in a value.
+@test "data inside \${x:-...} cannot end the expansion" {
+	cd "$TMP"
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \${x:-{}} \"\${x:-{}}\"" ::: '};touch pwned;#'
+	[ "$output" = $'<};touch pwned;#>\n<};touch pwned;#>' ]
+	[ ! -e "$TMP/pwned" ]
+}
+
 @test "a value after a bare \$ cannot open bash's \$'...' quoting" {
 	run -0 --separate-stderr tpmap -k "$SHOWARGS x\${}" ::: "\\';touch \"\$TMP/pwned\";'"
 	[ "$output" = "<x\\';touch \"\$TMP/pwned\";'>" ]

@@ -316,6 +316,16 @@ read_and_release() {
 	[ "$(cat "$TMP/out/xa_b.seq")" = "1" ]
 }
 
+# Found by tests/fuzz/fuzz-template: an empty expansion was not
+# NUL-terminated, and its garbage named the files.
+@test "--results with a template that expands to nothing names no file" {
+	mkdir "$TMP/r"
+	cd "$TMP/r"
+	run --separate-stderr tpmap -N0 --results '{}' echo hi ::: a
+	[ "$stderr" = "tpmap: : No such file or directory" ]
+	[ "$(ls -A)" = $'.err\n.seq' ]
+}
+
 @test "--results with --header names each level after its column" {
 	run -0 --separate-stderr tpmap -k --results "$TMP/out" --header : echo {x} {y} ::: x 1 ::: y 2
 	[ "$(cat "$TMP/out/x/1/y/2/stdout")" = "1 2" ]

@@ -568,6 +568,8 @@ csv_parse(struct input *in, struct src *sr, const char *rec, size_t len,
 	char sep = in->csv_sep;
 
 	buf_reset(w);
+	/* Quoted fields that are all empty must not point at NULL + 0. */
+	buf_grow(w, 0);
 	/* Quoted fields go to work, which may move while it grows: their
 	 * offsets are noted and turned into pointers at the end. */
 	for (;;) {
@@ -787,6 +789,9 @@ rd_next(struct input *in, struct reader *r, char **recp, size_t *lenp,
 
 	if (r->done)
 		return 0;
+	/* A buffer never filled is NULL, and even NULL + 0 is undefined
+	 * (clang's -fsanitize=undefined reports it). */
+	buf_grow(&r->b, 0);
 	/* Offsets are relative to r->off, as rd_fill moves the bytes. */
 	for (;;) {
 		base = r->b.p + r->off;

@@ -826,7 +826,9 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			    strcmp(optarg, "r") != 0 && strcmp(optarg, "lr") != 0 &&
 			    strcmp(optarg, "rl") != 0)
 				badval("--trim", optarg, "not n, l, r, lr or rl");
-			o->in.trim = strcmp(optarg, "n") == 0 ? NULL : optarg;
+			/* "n" goes on too: input.c must see it to turn off
+			 * the lr that --colsep implies. */
+			o->in.trim = optarg;
 			break;
 		case OPT_IGNORED:
 			break;

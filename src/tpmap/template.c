@@ -521,19 +521,28 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 	int needq;
 
 	if (qctx & QC_ESC) {
-		/* The template's backslash quotes the first byte; an empty
-		 * value leaves it to quote a second backslash. */
 		while (n > 0 && sl[0].len == 0) {
 			sl++;
 			n--;
 		}
-		if (n == 0) {
-			buf_addc(out, '\\');
-			return;
+		if (n > 0 && sl[0].s[0] != '\n') {
+			/* The template's backslash quotes the first byte. */
+			buf_addc(out, sl[0].s[0]);
+			sl[0].s++;
+			sl[0].len--;
+		} else {
+			/*
+			 * An empty value would leave the backslash to quote
+			 * whatever comes next, and a leading newline would
+			 * make \ newline a line continuation, which the
+			 * shell drops: either way the value would not read
+			 * back.  A newline of our own makes that
+			 * continuation, which takes the template's backslash
+			 * with it, and the whole value follows, quoted as
+			 * usual.
+			 */
+			buf_addc(out, '\n');
 		}
-		buf_addc(out, sl[0].s[0]);
-		sl[0].s++;
-		sl[0].len--;
 	}
 	switch (qctx & (QC_DQ | QC_SQ)) {
 	case QC_SQ:
@@ -556,12 +565,21 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 	}
 }
 
+/*
+ * Append the value of p for field f.  A {} that stands for several
+ * arguments writes them separated by spaces: only the first follows the
+ * template's text, so later ones (after_sep) drop QC_ESC and QC_DOLLAR.
+ * Keeping QC_ESC wrote their first byte bare, with no backslash before
+ * it: \{} with the arguments a and ;id ran id.
+ */
 static void
-x_value(struct xctx *x, const struct piece *p, const struct field *f)
+x_value(struct xctx *x, const struct piece *p, const struct field *f,
+    int after_sep)
 {
 	struct field sl[2];
 	char num[32];
 	size_t n;
+	unsigned qctx;
 	int nulesc, len;
 
 	if (f == NULL)
@@ -579,9 +597,12 @@ x_value(struct xctx *x, const struct piece *p, const struct field *f)
 	n = value_slices((enum tmpl_repl)p->kind, f, sl);
 	/* parallel rewrites NULs only when the first one is not at offset 0. */
 	nulesc = f->len > 0 && f->s[0] != '\0';
-	if (x->t->quote_args)
-		quote_for(x->out, p->qctx, sl, n, nulesc);
-	else
+	if (x->t->quote_args) {
+		qctx = p->qctx;
+		if (after_sep)
+			qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
+		quote_for(x->out, qctx, sl, n, nulesc);
+	} else
 		raw_slices(x->out, sl, n, nulesc);
 }
 
@@ -618,13 +639,13 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 			break;
 		case PC_REPL:
 			if (p->pos != POS_NONE) {
-				x_value(&x, p, x_posfield(&x, p));
+				x_value(&x, p, x_posfield(&x, p), 0);
 				break;
 			}
 			for (j = 0; j < x.n; j++) {
 				if (j > 0)
 					x_sep(&x);
-				x_value(&x, p, &x.f[j]);
+				x_value(&x, p, &x.f[j], j > 0);
 			}
 			break;
 		case PC_GROUP:
@@ -638,10 +659,10 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 						buf_add(out, t->text + q->off,
 						    q->len);
 					else if (q->pos == POS_NONE)
-						x_value(&x, q, &x.f[j]);
+						x_value(&x, q, &x.f[j], 0);
 					else
 						x_value(&x, q,
-						    x_posfield(&x, q));
+						    x_posfield(&x, q), 0);
 				}
 			}
 			i += p->len;

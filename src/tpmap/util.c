@@ -74,6 +74,10 @@ buf_grow(struct buf *b, size_t more)
 	while (b->cap < need)
 		b->cap = b->cap > SIZE_MAX / 2 ? need : 2 * b->cap;
 	b->p = xreallocarray(b->p, b->cap, 1);
+	/* A buffer allocated here holds no terminator yet, and util.h
+	 * promises one as soon as cap > 0: tmpl_expand of an empty line
+	 * (-N0 --results '{}') handed on garbage as a file name. */
+	b->p[b->len] = '\0';
 }
 
 void
