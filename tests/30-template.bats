@@ -416,9 +416,39 @@ load test_helper
 	[ ! -e "$TMP/pwned" ]
 }
 
-@test "a value after a bare \$ cannot open bash's \$'...' quoting" {
-	run -0 --separate-stderr tpmap -k "$SHOWARGS x\${}" ::: "\\';touch \"\$TMP/pwned\";'"
-	[ "$output" = "<x\\';touch \"\$TMP/pwned\";'>" ]
+# The same in every shell: bash reads $'...' and $"...", dash does not.
+@test "a bare \$ before a replacement stays a literal \$, whatever the shell" {
+	for sh in /bin/sh /bin/bash; do
+		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS x\${} \"y\${}\" \"\`printf %s z\${}\`\"" ::: "\\';touch \"\$TMP/pwned\";'" HOME '(touch "$TMP/pwned")'
+		[ "$output" = "<x\$\\';touch \"\$TMP/pwned\";'>
+<y\$\\';touch \"\$TMP/pwned\";'>
+<z\$\\';touch \"\$TMP/pwned\";'>
+<x\$HOME>
+<y\$HOME>
+<z\$HOME>
+<x\$(touch \"\$TMP/pwned\")>
+<y\$(touch \"\$TMP/pwned\")>
+<z\$(touch \"\$TMP/pwned\")>" ]
+	done
+	[ ! -e "$TMP/pwned" ]
+}
+
+@test "a replacement inside nested backquotes is refused, not guessed at" {
+	run -255 --separate-stderr tpmap 'echo `echo \`echo {}\``' ::: a
+	[ "$stderr" = 'tpmap: a replacement string inside nested backquotes; use $(...)' ]
+	run -255 --separate-stderr tpmap 'echo `echo $(echo `echo {}`)`' ::: a
+	[ "$stderr" = 'tpmap: a replacement string after nested backquotes; use $(...)' ]
+}
+
+@test "a replacement after a ' inside \"\${...}\" is refused" {
+	run -255 --separate-stderr tpmap "echo \"\${x:-'a'}\" {}" ::: a
+	[ "$stderr" = "tpmap: a replacement string after a ' inside \"\${...}\" (shells disagree on it)" ]
+}
+
+@test "data inside '...' inside \${...} cannot end the expansion" {
+	cd "$TMP"
+	run -0 --separate-stderr tpmap -k "$SHOWARGS \${x:-'{}'}" ::: "';touch pwned;'}" 
+	[ "$output" = "<';touch pwned;'}>" ]
 	[ ! -e "$TMP/pwned" ]
 }
 

@@ -62,17 +62,23 @@ struct piece {
  * command text.  parallel always single-quotes a value, which is literal
  * inside '...' and "..." only when the value needs no quotes at all: a
  * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
- * instead.  QC_ESC: the replacement follows an unescaped backslash, which
- * then applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
- * which before a quote would make bash read $'...' (where \' does not end
- * the string) or $"...".
+ * instead.  QC_BRACE: inside ${...}, where the first } of a value would
+ * end the expansion; a nested "..." keeps it, in bash and in dash alike.
+ * QC_ESC: the replacement follows an unescaped backslash, which then
+ * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
+ * which would otherwise join the value: $(...), $name, bash's $'...'.
+ * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
+ * before it reads it as a command.
  */
 enum {
 	QC_NONE = 0,
 	QC_DQ = 1,
 	QC_SQ = 2,
+	QC_BRACE = 3,
+	QC_CTX = 3,		/* mask of the four contexts above */
 	QC_ESC = 4,
-	QC_DOLLAR = 8
+	QC_DOLLAR = 8,
+	QC_BQ = 16
 };
 
 struct tmpl {
@@ -512,39 +518,73 @@ dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
 	}
 }
 
-/* Append a value quoted so that the shell reads it back literally in the
- * quoting context qctx (see QC_*). */
+/* Escape out->p[start..] for one level of `...`: \ before \ ` $. */
+static void
+bq_escape(struct buf *out, size_t start)
+{
+	size_t i, j, extra = 0;
+	char c;
+
+	for (i = start; i < out->len; i++)
+		if (out->p[i] == '\\' || out->p[i] == '`' || out->p[i] == '$')
+			extra++;
+	if (extra == 0)
+		return;
+	buf_grow(out, extra);
+	/* Move from the end, so each byte is read before it is overwritten. */
+	i = out->len;
+	j = out->len + extra;
+	out->len = j;
+	out->p[j] = '\0';
+	while (i > start) {
+		c = out->p[--i];
+		out->p[--j] = c;
+		if (c == '\\' || c == '`' || c == '$')
+			out->p[--j] = '\\';
+	}
+}
+
+/*
+ * Append a value quoted so that the shell reads it back literally in the
+ * quoting context qctx (see QC_*).  The template's own \ or $ right before
+ * the replacement is the last byte of out; it is taken back and written
+ * again as part of the value, so that `...` escaping covers it too.
+ */
 static void
 quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
     int nulesc)
 {
-	int needq;
+	size_t start;
 
+	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
+	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
+		out->len--;
+		out->p[out->len] = '\0';
+	} else
+		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
+	start = out->len;
+	if (qctx & QC_DOLLAR)
+		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
 	if (qctx & QC_ESC) {
 		while (n > 0 && sl[0].len == 0) {
 			sl++;
 			n--;
 		}
+		/*
+		 * The template's backslash quotes the first byte, as in
+		 * parallel.  An empty value would leave it to quote whatever
+		 * comes next, and \ newline is a line continuation, which
+		 * the shell drops: then the backslash stays out and the
+		 * whole value is quoted as usual.
+		 */
 		if (n > 0 && sl[0].s[0] != '\n') {
-			/* The template's backslash quotes the first byte. */
+			buf_addc(out, '\\');
 			buf_addc(out, sl[0].s[0]);
 			sl[0].s++;
 			sl[0].len--;
-		} else {
-			/*
-			 * An empty value would leave the backslash to quote
-			 * whatever comes next, and a leading newline would
-			 * make \ newline a line continuation, which the
-			 * shell drops: either way the value would not read
-			 * back.  A newline of our own makes that
-			 * continuation, which takes the template's backslash
-			 * with it, and the whole value follows, quoted as
-			 * usual.
-			 */
-			buf_addc(out, '\n');
 		}
 	}
-	switch (qctx & (QC_DQ | QC_SQ)) {
+	switch (qctx & QC_CTX) {
 	case QC_SQ:
 		/* Close the template's quotes around the value. */
 		buf_addc(out, '\'');
@@ -554,15 +594,17 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 	case QC_DQ:
 		dq_slices(out, sl, n, nulesc);
 		break;
+	case QC_BRACE:
+		buf_addc(out, '"');
+		dq_slices(out, sl, n, nulesc);
+		buf_addc(out, '"');
+		break;
 	default:
-		if (qctx & QC_DOLLAR) {
-			(void)shq_size(sl, n, nulesc, &needq);
-			if (needq)
-				buf_add(out, "\"\"", 2);
-		}
 		shq_slices(out, sl, n, nulesc);
 		break;
 	}
+	if (qctx & QC_BQ)
+		bq_escape(out, start);
 }
 
 /*
@@ -1003,9 +1045,15 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
 
 /*
  * Lexer frames for mark_quotes: plain text (top level, $(...) or `...`),
- * double quotes or ${...} (where backslash escapes only $ ` " \ and
- * newline), single quotes.  Nesting deeper than the stack is refused
- * rather than guessed at.
+ * double quotes, ${...} inside double quotes (LX_BRACE, where backslash
+ * escapes only $ ` " \ } and newline) or outside them (LX_UBRACE, where
+ * quotes work as in plain text), single quotes.
+ *
+ * What the lexer cannot follow it refuses rather than guesses at:
+ * nesting deeper than the stack; a backquote opened inside `...` (the
+ * shell would end the outer one there) or an escaped one (a second level
+ * of `...`, unescaped twice); a ' inside "${...}" (bash pairs it, dash
+ * does not).  A replacement string after any of these is an error.
  */
 enum lx_frame {
 	LX_PLAIN,
@@ -1013,6 +1061,7 @@ enum lx_frame {
 	LX_BQ,
 	LX_DQ,
 	LX_BRACE,
+	LX_UBRACE,
 	LX_SQ
 };
 
@@ -1024,16 +1073,21 @@ struct lexer {
 	int top;
 	int esc;			/* the last byte was an escaping \ */
 	int dollar;			/* the last byte was a plain $ */
-	int overflow;
+	int nbq;			/* LX_BQ frames on the stack */
+	int bq_nested;			/* an escaped ` seen inside `...` */
+	const char *lost;		/* why the lexer cannot follow */
 };
 
 static void
 lx_push(struct lexer *l, enum lx_frame f)
 {
 	if (l->top + 1 == LX_DEPTH) {
-		l->overflow = 1;
+		l->lost = "quotes nest too deeply in the command";
 		return;
 	}
+	if (f == LX_BQ && l->nbq++ > 0)
+		l->lost = "a replacement string after nested backquotes; "
+		    "use $(...)";
 	l->top++;
 	l->f[l->top] = (unsigned char)f;
 	l->depth[l->top] = 0;
@@ -1042,8 +1096,11 @@ lx_push(struct lexer *l, enum lx_frame f)
 static void
 lx_pop(struct lexer *l)
 {
-	if (l->top > 0)
-		l->top--;
+	if (l->top == 0)
+		return;
+	if (l->f[l->top] == LX_BQ && --l->nbq == 0)
+		l->bq_nested = 0;
+	l->top--;
 }
 
 /* Feed one byte of command text; next is the following byte or 0. */
@@ -1056,6 +1113,8 @@ lx_byte(struct lexer *l, char c, char next)
 	l->dollar = 0;
 	if (l->esc) {
 		l->esc = 0;
+		if (c == '`' && l->nbq > 0)
+			l->bq_nested = 1;
 		return;
 	}
 	if (f == LX_SQ) {
@@ -1073,12 +1132,12 @@ lx_byte(struct lexer *l, char c, char next)
 		return;
 	}
 	if (c == '$' && next == '{') {
-		lx_push(l, LX_BRACE);
+		lx_push(l, f == LX_DQ || f == LX_BRACE ? LX_BRACE : LX_UBRACE);
 		l->esc = 1;
 		return;
 	}
 	if (c == '$') {
-		l->dollar = f != LX_DQ && f != LX_BRACE;
+		l->dollar = 1;
 		return;
 	}
 	if (c == '`') {
@@ -1088,11 +1147,21 @@ lx_byte(struct lexer *l, char c, char next)
 			lx_push(l, LX_BQ);
 		return;
 	}
-	if (f == LX_DQ || f == LX_BRACE) {
-		if ((f == LX_DQ && c == '"') || (f == LX_BRACE && c == '}'))
+	if (f == LX_DQ) {
+		if (c == '"')
 			lx_pop(l);
-		else if (f == LX_BRACE && c == '"')
+		return;
+	}
+	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
+		lx_pop(l);
+		return;
+	}
+	if (f == LX_BRACE) {
+		if (c == '"')
 			lx_push(l, LX_DQ);
+		else if (c == '\'' && l->lost == NULL)
+			l->lost = "a replacement string after a ' inside "
+			    "\"${...}\" (shells disagree on it)";
 		return;
 	}
 	if (c == '\'')
@@ -1112,9 +1181,9 @@ lx_byte(struct lexer *l, char c, char next)
 /*
  * Record in each replacement the quoting it sits in.  Values are quoted
  * to be inert in their context, so they never change the lexer's state.
- * Returns -1 when the quotes nest too deeply to follow.
+ * Returns NULL, or why a replacement sits where it cannot be quoted.
  */
-static int
+static const char *
 mark_quotes(struct pcvec *pv, const char *text)
 {
 	struct lexer l;
@@ -1137,9 +1206,17 @@ mark_quotes(struct pcvec *pv, const char *text)
 			lx_byte(&l, ' ', 0);
 			break;
 		case PC_REPL:
+			if (l.lost != NULL)
+				return l.lost;
+			if (l.nbq > 0 && l.bq_nested)
+				return "a replacement string inside nested "
+				    "backquotes; use $(...)";
 			f = (enum lx_frame)l.f[l.top];
-			p->qctx = f == LX_SQ ? QC_SQ :
-			    f == LX_DQ || f == LX_BRACE ? QC_DQ : QC_NONE;
+			p->qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
+			    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE :
+			    QC_NONE;
+			if (l.nbq > 0)
+				p->qctx |= QC_BQ;
 			if (l.esc)
 				p->qctx |= QC_ESC;
 			else if (l.dollar)
@@ -1148,7 +1225,7 @@ mark_quotes(struct pcvec *pv, const char *text)
 			break;
 		}
 	}
-	return l.overflow ? -1 : 0;
+	return NULL;
 }
 
 /* {= and a later =} make a perl expression, which tpmap cannot run. */
@@ -1183,6 +1260,7 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 	struct tmpl *t;
 	struct buf text;
 	char **w, *nw;
+	const char *why;
 	size_t i, j, nkeys;
 
 	for (i = 0; i < TMPL_NREPL; i++) {
@@ -1232,8 +1310,8 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 			find_key(&pv, text.p, &keys[i], 1);
 	}
 
-	if (mark_quotes(&pv, text.p) < 0) {
-		snprintf(err, errlen, "quotes nest too deeply in the command");
+	if ((why = mark_quotes(&pv, text.p)) != NULL) {
+		snprintf(err, errlen, "%s", why);
 		free(pv.v);
 		buf_free(&text);
 		return -1;
