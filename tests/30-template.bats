@@ -473,3 +473,65 @@ load test_helper
 	[ "$output" = "echo a" ]
 	[ "$stderr" = "echo a" ]
 }
+
+@test "-X refuses a word whose quotes would be repeated unbalanced" {
+	cd "$TMP"
+	# "'q {}'" splits at the space: repeating {}' would close and reopen
+	# the quotes, and a value quoted for the first copy could end them.
+	run -255 --separate-stderr tpmap -X echo "'q {}'" ::: a "';touch pwned;'"
+	[ "$stderr" = "tpmap: -X: a replacement string in a word whose quotes go on past a space or tab" ]
+	[ ! -e pwned ]
+	run -0 --separate-stderr tpmap -k -j1 -X "$SHOWARGS" "'q'{}" "\"d\"{}" ::: a "b'c"
+	[ "$output" = "<qa>
+<qb'c>
+<da>
+<db'c>" ]
+}
+
+@test "a backslash before a replacement reads the same in dash and bash, whatever the first byte" {
+	for sh in /bin/sh /bin/bash; do
+		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS x\\{} \"x\\{}\" x\${x:-\\{}} \"x\${x:-\\{}}\" \"\`printf %s \\\"\\{}\\\"\`\"" ::: $'\x01"b' ' a' '}y' 'b'
+		[ "$output" = "<x"$'\x01'"\"b>
+<x\\"$'\x01'"\"b>
+<x"$'\x01'"\"b>
+<x\\"$'\x01'"\"b>
+<\\"$'\x01'"\"b>
+<x a>
+<x\\ a>
+<x a>
+<x\\ a>
+<\\ a>
+<x}y>
+<x\\}y>
+<x}y>
+<x}y>
+<\\}y>
+<xb>
+<x\\b>
+<xb>
+<x\\b>
+<\\b>" ]
+	done
+}
+
+# Inside "`...`" the shell turns \" into " before it parses the command
+# in the backquotes: the value sits in double quotes there, not bare.
+@test "data inside \\\"...\\\" inside backquotes inside double quotes stays data" {
+	cd "$TMP"
+	for sh in /bin/sh /bin/bash; do
+		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS \"\`printf %s \\\"{}\\\"\`\" \`printf %s '\\{}'\`" ::: '$(touch pwned)' "a'\"\\b"
+		[ "$output" = "<\$(touch pwned)>
+<\\\$(touch>
+<pwned)>
+<a'\"\\b>
+<\\a'\"\\b>" ]
+	done
+	[ ! -e pwned ]
+}
+
+@test "a backquote inside \`...\` ends it: a replacement after open quotes is refused" {
+	run -255 --separate-stderr tpmap "echo \"\`echo '\`{}'\"" ::: a
+	[ "$stderr" = "tpmap: a replacement string after \`...\` with open quotes" ]
+	run -255 --separate-stderr tpmap 'echo `printf %s \\{}`' ::: a
+	[ "$stderr" = 'tpmap: a replacement string after \\ or \$ inside backquotes; use $(...)' ]
+}

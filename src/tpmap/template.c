@@ -68,7 +68,8 @@ struct piece {
  * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
  * which would otherwise join the value: $(...), $name, bash's $'...'.
  * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
- * before it reads it as a command.
+ * before it reads it as a command.  QC_INDQ: the ${...} is itself inside
+ * "...", where a backslash is literal before most bytes.
  */
 enum {
 	QC_NONE = 0,
@@ -78,7 +79,8 @@ enum {
 	QC_CTX = 3,		/* mask of the four contexts above */
 	QC_ESC = 4,
 	QC_DOLLAR = 8,
-	QC_BQ = 16
+	QC_BQ = 16,
+	QC_INDQ = 32
 };
 
 struct tmpl {
@@ -545,6 +547,31 @@ bq_escape(struct buf *out, size_t start)
 }
 
 /*
+ * The template's backslash before a value (QC_ESC), already taken back
+ * from the output.  Returns whether to write it again before the first
+ * byte, as parallel does; that is only done for a byte that means nothing
+ * to any shell, since both bash and dash misread \ before some control
+ * bytes (\ \001 "..." inside ${...}).  Otherwise the value is quoted whole
+ * and the backslash is replaced by what the shell would have read: nothing
+ * where it escapes the byte (outside double quotes, before $ ` " \ and,
+ * in ${...}, }), a literal \ (*lead_bs) where it is literal.  An empty
+ * value or one starting with a newline (\ newline is a line continuation)
+ * keeps every byte and drops the backslash.  c is the value's first byte.
+ */
+static int
+esc_first(unsigned qctx, unsigned char c, int *lead_bs)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./+-,:@%=", c)))
+		return 1;
+	if (c == '\n' || !((qctx & QC_CTX) == QC_DQ || (qctx & QC_INDQ)))
+		return 0;
+	*lead_bs = (c == '\0' || strchr("$`\"\\", c) == NULL) &&
+	    !(c == '}' && (qctx & QC_CTX) == QC_BRACE);
+	return 0;
+}
+
+/*
  * Append a value quoted so that the shell reads it back literally in the
  * quoting context qctx (see QC_*).  The template's own \ or $ right before
  * the replacement is the last byte of out; it is taken back and written
@@ -555,6 +582,7 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
     int nulesc)
 {
 	size_t start;
+	int lead_bs = 0;
 
 	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
 	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
@@ -570,14 +598,11 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 			sl++;
 			n--;
 		}
-		/*
-		 * The template's backslash quotes the first byte, as in
-		 * parallel.  An empty value would leave it to quote whatever
-		 * comes next, and \ newline is a line continuation, which
-		 * the shell drops: then the backslash stays out and the
-		 * whole value is quoted as usual.
-		 */
-		if (n > 0 && sl[0].s[0] != '\n') {
+		/* A \ that `...` keeps before '...': literal there. */
+		if ((qctx & QC_CTX) == QC_SQ)
+			lead_bs = 1;
+		else if (n > 0 && esc_first(qctx, (unsigned char)sl[0].s[0],
+		    &lead_bs)) {
 			buf_addc(out, '\\');
 			buf_addc(out, sl[0].s[0]);
 			sl[0].s++;
@@ -587,15 +612,21 @@ quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 	switch (qctx & QC_CTX) {
 	case QC_SQ:
 		/* Close the template's quotes around the value. */
+		if (lead_bs)
+			buf_addc(out, '\\');
 		buf_addc(out, '\'');
 		shq_slices(out, sl, n, nulesc);
 		buf_addc(out, '\'');
 		break;
 	case QC_DQ:
+		if (lead_bs)
+			buf_add(out, "\\\\", 2);
 		dq_slices(out, sl, n, nulesc);
 		break;
 	case QC_BRACE:
 		buf_addc(out, '"');
+		if (lead_bs)
+			buf_add(out, "\\\\", 2);
 		dq_slices(out, sl, n, nulesc);
 		buf_addc(out, '"');
 		break;
@@ -946,75 +977,6 @@ find_key(struct pcvec *pv, const char *text, const struct rplkey *k,
 }
 
 /*
- * -X: split the words into context groups, as parallel does: a group ends
- * at a word boundary, a space or a tab; a space is then copied as text and
- * a tab starts the next group (so "a\tb{}" repeats "\tb{}").  Newlines do
- * not end a group.
- */
-/* Close a -X context group: with a replacement it gets a PC_GROUP head. */
-static void
-ctx_flush(struct pcvec *out, struct pcvec *g, int *has_repl, int *normal)
-{
-	struct piece hdr;
-	size_t j;
-
-	if (*has_repl) {
-		memset(&hdr, 0, sizeof(hdr));
-		hdr.type = PC_GROUP;
-		hdr.normal = (unsigned char)*normal;
-		hdr.len = g->n;
-		pc_push(out, &hdr);
-	}
-	for (j = 0; j < g->n; j++)
-		pc_push(out, &g->v[j]);
-	g->n = 0;
-	*has_repl = *normal = 0;
-}
-
-static void
-build_context(struct pcvec *out, const struct pcvec *in, const char *text)
-{
-	struct pcvec g;
-	size_t i, k, s, e;
-	int has_repl, normal;
-
-	memset(&g, 0, sizeof(g));
-	has_repl = normal = 0;
-	for (i = 0; i < in->n; i++) {
-		switch (in->v[i].type) {
-		case PC_REPL:
-			has_repl = 1;
-			if (in->v[i].pos == POS_NONE)
-				normal = 1;
-			pc_push(&g, &in->v[i]);
-			break;
-		case PC_SEP:
-			ctx_flush(out, &g, &has_repl, &normal);
-			pc_push(out, &in->v[i]);
-			break;
-		default:
-			s = in->v[i].off;
-			e = s + in->v[i].len;
-			for (k = s; k < e; k++) {
-				if (text[k] != ' ' && text[k] != '\t')
-					continue;
-				pc_lit(&g, s, k - s);
-				ctx_flush(out, &g, &has_repl, &normal);
-				if (text[k] == ' ') {
-					pc_lit(out, k, 1);
-					s = k + 1;
-				} else
-					s = k;	/* the tab opens the next group */
-			}
-			pc_lit(&g, s, e - s);
-			break;
-		}
-	}
-	ctx_flush(out, &g, &has_repl, &normal);
-	free(g.v);
-}
-
-/*
  * parallel stops quoting values altogether when a replacement string comes
  * before the first blank, newline or = of the command line: the value is
  * then (part of) the command itself, as in "parallel {}" or "my_{}".
@@ -1049,11 +1011,17 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
  * escapes only $ ` " \ } and newline) or outside them (LX_UBRACE, where
  * quotes work as in plain text), single quotes.
  *
+ * The text of `...` is read twice by the shell: first it finds the
+ * closing backquote, the first one not after a backslash whatever quotes
+ * lie between, and removes the backslash before \ $ ` (and before " when
+ * the `...` is inside "..."); then it parses the result as a command.
+ * lx_byte does the first step and feeds lx_core what the second sees.
+ *
  * What the lexer cannot follow it refuses rather than guesses at:
- * nesting deeper than the stack; a backquote opened inside `...` (the
- * shell would end the outer one there) or an escaped one (a second level
- * of `...`, unescaped twice); a ' inside "${...}" (bash pairs it, dash
- * does not).  A replacement string after any of these is an error.
+ * nesting deeper than the stack; backquotes inside `...` (\` nests them,
+ * a bare ` ends the outer one early); quotes left open at the end of
+ * `...`; a ' inside "${...}" (bash pairs it, dash does not).  A
+ * replacement string after any of these is an error.
  */
 enum lx_frame {
 	LX_PLAIN,
@@ -1074,6 +1042,9 @@ struct lexer {
 	int esc;			/* the last byte was an escaping \ */
 	int dollar;			/* the last byte was a plain $ */
 	int nbq;			/* LX_BQ frames on the stack */
+	int bq_indq;			/* that `...` is inside "..." */
+	int bq_bs;			/* in `...`: a \ not yet resolved */
+	int bq_unesc;			/* the last byte lost a \ to `...` */
 	int bq_nested;			/* an escaped ` seen inside `...` */
 	const char *lost;		/* why the lexer cannot follow */
 };
@@ -1085,9 +1056,10 @@ lx_push(struct lexer *l, enum lx_frame f)
 		l->lost = "quotes nest too deeply in the command";
 		return;
 	}
-	if (f == LX_BQ && l->nbq++ > 0)
-		l->lost = "a replacement string after nested backquotes; "
-		    "use $(...)";
+	if (f == LX_BQ) {
+		l->nbq++;
+		l->bq_indq = l->f[l->top] == LX_DQ || l->f[l->top] == LX_BRACE;
+	}
 	l->top++;
 	l->f[l->top] = (unsigned char)f;
 	l->depth[l->top] = 0;
@@ -1103,9 +1075,10 @@ lx_pop(struct lexer *l)
 	l->top--;
 }
 
-/* Feed one byte of command text; next is the following byte or 0. */
+/* One byte of the command as the shell's parser sees it; next is the
+ * following byte or 0. */
 static void
-lx_byte(struct lexer *l, char c, char next)
+lx_core(struct lexer *l, char c, char next)
 {
 	enum lx_frame f;
 
@@ -1113,8 +1086,6 @@ lx_byte(struct lexer *l, char c, char next)
 	l->dollar = 0;
 	if (l->esc) {
 		l->esc = 0;
-		if (c == '`' && l->nbq > 0)
-			l->bq_nested = 1;
 		return;
 	}
 	if (f == LX_SQ) {
@@ -1141,10 +1112,7 @@ lx_byte(struct lexer *l, char c, char next)
 		return;
 	}
 	if (c == '`') {
-		if (f == LX_BQ)
-			lx_pop(l);
-		else
-			lx_push(l, LX_BQ);
+		lx_push(l, LX_BQ);	/* lx_byte ends it */
 		return;
 	}
 	if (f == LX_DQ) {
@@ -1176,6 +1144,51 @@ lx_byte(struct lexer *l, char c, char next)
 		else
 			l->depth[l->top]--;
 	}
+}
+
+/* Feed one byte of command text; next is the following byte or 0. */
+static void
+lx_byte(struct lexer *l, char c, char next)
+{
+	l->bq_unesc = 0;
+	if (l->nbq == 0) {
+		lx_core(l, c, next);
+		return;
+	}
+	if (l->bq_bs) {
+		l->bq_bs = 0;
+		if (c == '`') {
+			/* A second level of `...`, unescaped twice. */
+			l->bq_nested = 1;
+			l->dollar = l->esc = 0;
+		} else if (c == '\\' || c == '$' || (c == '"' && l->bq_indq)) {
+			lx_core(l, c, next);
+			l->bq_unesc = 1;
+		} else {
+			lx_core(l, '\\', c);
+			lx_core(l, c, next);
+		}
+		return;
+	}
+	if (c == '\\') {
+		l->bq_bs = 1;
+		return;
+	}
+	if (c != '`') {
+		lx_core(l, c, next);
+		return;
+	}
+	/* The closing backquote, whatever the command inside left open. */
+	while (l->f[l->top] != LX_BQ) {
+		if (l->lost == NULL)
+			l->lost = l->f[l->top] == LX_CMDSUB ?
+			    "a replacement string after nested backquotes; "
+			    "use $(...)" :
+			    "a replacement string after `...` with open quotes";
+		lx_pop(l);
+	}
+	lx_pop(l);
+	l->esc = l->dollar = 0;
 }
 
 /*
@@ -1211,21 +1224,145 @@ mark_quotes(struct pcvec *pv, const char *text)
 			if (l.nbq > 0 && l.bq_nested)
 				return "a replacement string inside nested "
 				    "backquotes; use $(...)";
+			/* \\{} or \\${} in `...`: the \ or $ before the value
+			 * is two bytes of text, which quote_for does not take
+			 * back. */
+			if (l.bq_unesc && (l.esc || l.dollar))
+				return "a replacement string after \\\\ or \\$ "
+				    "inside backquotes; use $(...)";
 			f = (enum lx_frame)l.f[l.top];
 			p->qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
 			    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE :
 			    QC_NONE;
+			if (f == LX_BRACE)
+				p->qctx |= QC_INDQ;
 			if (l.nbq > 0)
 				p->qctx |= QC_BQ;
-			if (l.esc)
+			if (l.esc || l.bq_bs)
 				p->qctx |= QC_ESC;
 			else if (l.dollar)
 				p->qctx |= QC_DOLLAR;
+			if (l.bq_bs) {
+				/* The template's \ becomes the value's. */
+				l.bq_bs = 0;
+			}
 			l.esc = l.dollar = 0;
 			break;
 		}
 	}
 	return NULL;
+}
+
+/*
+ * -X: split the words into context groups, as parallel does: a group ends
+ * at a word boundary, a space or a tab; a space is then copied as text and
+ * a tab starts the next group (so "a\tb{}" repeats "\tb{}").  Newlines do
+ * not end a group.
+ *
+ * parallel splits without regard to quotes, and so does tpmap, but a
+ * group that is repeated must leave the shell's quoting as it found it:
+ * otherwise the second copy of "a{}b in 'x {}' starts inside the quotes
+ * the first one opened, and its value, quoted for the first copy's
+ * context, could end them.  A lexer runs alongside to check that.
+ */
+/* Close a -X context group: with a replacement it gets a PC_GROUP head. */
+static void
+ctx_flush(struct pcvec *out, struct pcvec *g, int *has_repl, int *normal)
+{
+	struct piece hdr;
+	size_t j;
+
+	if (*has_repl) {
+		memset(&hdr, 0, sizeof(hdr));
+		hdr.type = PC_GROUP;
+		hdr.normal = (unsigned char)*normal;
+		hdr.len = g->n;
+		pc_push(out, &hdr);
+	}
+	for (j = 0; j < g->n; j++)
+		pc_push(out, &g->v[j]);
+	g->n = 0;
+	*has_repl = *normal = 0;
+}
+
+/* Whether two lexer states quote what follows them alike. */
+static int
+lx_same(const struct lexer *a, const struct lexer *b)
+{
+	int i;
+
+	if (a->top != b->top || a->esc != b->esc || a->nbq != b->nbq ||
+	    a->bq_bs != b->bq_bs)
+		return 0;
+	for (i = 0; i <= a->top; i++)
+		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i])
+			return 0;
+	return 1;
+}
+
+static const char *
+build_context(struct pcvec *out, const struct pcvec *in, const char *text)
+{
+	struct pcvec g;
+	struct lexer l, start;
+	const char *why = NULL;
+	size_t i, k, s, e;
+	int has_repl, normal;
+
+	memset(&g, 0, sizeof(g));
+	memset(&l, 0, sizeof(l));
+	start = l;
+	has_repl = normal = 0;
+/* End the group being built; a repeated one must be quote-neutral. */
+#define GROUP_END() do {						\
+		if (has_repl && why == NULL && !lx_same(&start, &l))	\
+			why = "-X: a replacement string in a word whose " \
+			    "quotes go on past a space or tab";		\
+		ctx_flush(out, &g, &has_repl, &normal);			\
+	} while (0)
+	for (i = 0; i < in->n; i++) {
+		switch (in->v[i].type) {
+		case PC_REPL:
+			has_repl = 1;
+			if (in->v[i].pos == POS_NONE)
+				normal = 1;
+			pc_push(&g, &in->v[i]);
+			l.esc = l.dollar = 0;	/* as mark_quotes */
+			break;
+		case PC_SEP:
+			GROUP_END();
+			pc_push(out, &in->v[i]);
+			lx_byte(&l, ' ', 0);
+			start = l;
+			break;
+		default:
+			s = in->v[i].off;
+			e = s + in->v[i].len;
+			for (k = s; k < e; k++) {
+				if (text[k] == ' ' || text[k] == '\t') {
+					pc_lit(&g, s, k - s);
+					GROUP_END();
+					if (text[k] == ' ') {
+						pc_lit(out, k, 1);
+						s = k + 1;
+						lx_byte(&l, text[k], text[k + 1]);
+						start = l;
+						continue;
+					}
+					/* The tab opens the next group. */
+					start = l;
+					s = k;
+				}
+				lx_byte(&l, text[k], k + 1 < e ? text[k + 1] : 0);
+			}
+			pc_lit(&g, s, e - s);
+			break;
+		}
+	}
+	GROUP_END();
+#undef GROUP_END
+	free(g.v);
+	return why;
 }
 
 /* {= and a later =} make a perl expression, which tpmap cannot run. */
@@ -1343,9 +1480,16 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 
 	if (o->context == TMPL_CTX_WORD) {
 		memset(&cv, 0, sizeof(cv));
-		build_context(&cv, &pv, text.p);
+		why = build_context(&cv, &pv, text.p);
 		free(pv.v);
 		pv = cv;
+		if (why != NULL) {
+			snprintf(err, errlen, "%s", why);
+			free(pv.v);
+			buf_free(&text);
+			free(t);
+			return -1;
+		}
 	}
 	t->text = buf_detach(&text, NULL);
 	t->pc = pv.v;
