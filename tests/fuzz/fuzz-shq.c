@@ -43,9 +43,8 @@ static const char *const quoted_words[] = { "c", "@", NULL };
  * Templates for the real shell and the output they must give.  '@' is the
  * value, '#' the value without trailing newlines (a command substitution
  * drops them).  x is unset: fz_sh_run gives the shell a fixed environment.
- * With TPMAP_FUZZ_SHELLS=/bin/bash the "${x:-{}}" case fails on any '
- * in the value: bash, unlike POSIX sh, pairs single quotes inside
- * "${...}", and no quoting reads back the same in both.
+ * Every case must read back the same in dash and bash, which disagree on
+ * single quotes inside "${...}": tmpl_expand double-quotes a value there.
  */
 static const struct {
 	const char *tmpl;
@@ -56,6 +55,10 @@ static const struct {
 	    "d=`printf %s \"{}\"`; e=\"`printf %s '{}'`\"; "
 	    "printf %s \"$a:$b:$c:$d:$e\"", "#:#:#:#:#" },
 	{ "f=${x:-{}}; g=\"${x:-{}}\"; printf %s \"$f:$g\"", "@:@" },
+	{ "printf %s x${x:-\\{}}:\"`printf %s \"${x:-{}}\"`\":\\$\\{}",
+	    "x@:#:$@" },
+	{ "a=\"`printf %s \\\"{}\\\"`\"; b=`printf %s '\\{}'`; "
+	    "printf %s \"$a:$b\"", "#:\\#" },
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -151,7 +151,7 @@ fz_shells(void)
 	if (list[0] != NULL)
 		return list;
 	if ((s = getenv("TPMAP_FUZZ_SHELLS")) == NULL || *s == '\0')
-		s = "/bin/sh";
+		s = "/bin/sh /bin/bash";
 	copy = xstrdup(s);
 	n = 0;
 	for (s = strtok(copy, " "); s != NULL && n < 16; s = strtok(NULL, " "))

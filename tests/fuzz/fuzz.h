@@ -42,7 +42,7 @@ const char *fz_helper(const char *name);
 int fz_sh_due(void);
 
 /* The shells to check against: $TPMAP_FUZZ_SHELLS (space-separated
- * paths), default /bin/sh.  NULL-terminated, static storage. */
+ * paths), default /bin/sh and /bin/bash.  NULL-terminated, static storage. */
 const char *const *fz_shells(void);
 
 /*
