@@ -36,7 +36,7 @@ _tpmap()
 	--bnr | --basenamereplace | --dnr | --dirnamereplace | --bner | \
 	--basenameextensionreplace | --seqreplace | --slotreplace | --tagstring | \
 	--header | --delay | --load | --memfree | --retries | --termseq | \
-	--timeout)
+	--timeout | --total-jobs)
 		return
 		;;
 	esac
@@ -66,6 +66,7 @@ _tpmap()
 			--header --line-buffer --lb --link --xapply --results --res
 			--seqreplace --slotreplace --tag --tagstring --trim
 			--verbose --will-cite --no-notice --delay --halt
+			--progress --eta --bar --total-jobs
 			--halt-on-error --joblog --load --memfree --resume
 			--resume-failed --retries --retry-failed --shuf --termseq
 			--timeout' -- "$cur"))

@@ -26,6 +26,7 @@
 #include "joblog.h"
 #include "options.h"
 #include "output.h"
+#include "progress.h"
 #include "report.h"
 #include "spawn.h"
 #include "template.h"
@@ -59,6 +60,8 @@ struct run {
 					 * start nothing more */
 	struct tp_future **running;	/* per slot, under mu: for cancel */
 	struct joblog *joblog;
+	struct progress *pg;		/* --progress, --eta, --bar, or NULL */
+	unsigned long long nsubmitted;	/* jobs handed to the executor */
 	unsigned long long total;	/* jobs, when all were read first */
 	pthread_mutex_t delaymu;	/* --delay, --load, --memfree */
 	double next_start;
@@ -398,6 +401,8 @@ run_job(struct tp_future *self, void *arg, void **result)
 	if (tp_future_set_cancel_hook(self, cancel_job, j) != 0 ||
 	    atomic_load(&r->stopping))
 		j->skipped = 1;
+	else
+		progress_job_started(r->pg);
 	for (attempt = 1; !j->skipped && attempt <= r->o->retries; attempt++) {
 		/* Only the last attempt's output is printed and logged. */
 		job_reset_output(j);
@@ -463,16 +468,20 @@ job_done(struct tp_future *f, void *arg)
 	struct job *j = tp_future_arg(f);
 	enum halt_when h = HALT_NEVER;
 	struct buf msg = { 0 };
-	int matched;
+	int matched, failed;
 
 	/* A job that never ran, or that was terminated because tpmap is
-	 * stopping, is neither counted, printed nor logged. */
+	 * stopping, is neither counted, printed nor logged.  run_job skips
+	 * a job only before it starts. */
 	if (j->skipped || j->terminated) {
+		if (j->terminated)
+			progress_job_ended(r->pg, 0, 0);
 		job_reset_output(j);
 		j->skipped = 1;
 		out_job_done(r->out, j);
 		return;
 	}
+	failed = report_failed(j);
 	h = report_job(j, &r->o->halt, r->total, &matched);
 	if (r->joblog != NULL)
 		joblog_write(r->joblog, j);
@@ -484,6 +493,9 @@ job_done(struct tp_future *f, void *arg)
 	if (msg.len > 0)
 		out_text(r->out, 2, msg.p, msg.len);
 	buf_free(&msg);
+	/* Counted once its output is out, so that the line never runs
+	 * ahead of the screen. */
+	progress_job_ended(r->pg, 1, failed);
 	if (h != HALT_NEVER)
 		stop(r, STOP_HALT);
 	if (h == HALT_NOW)
@@ -897,6 +909,7 @@ submit(struct run *r, struct tp_executor *ex, struct job *j,
 		job_free(j);
 		return 255;
 	}
+	r->nsubmitted++;
 	return 0;
 }
 
@@ -1029,6 +1042,9 @@ main(int argc, char *argv[])
 		if ((e = tp_executor_create(&ex, o.jobs, &xo)) != 0)
 			errx(255, "cannot start %u workers: %s", o.jobs,
 			    strerror(e));
+		/* Its thread, too, must leave the signals to sig_thread. */
+		r.pg = progress_create(&o);
+		out_set_progress(r.out, r.pg);
 	}
 
 	status = 0;
@@ -1070,6 +1086,8 @@ main(int argc, char *argv[])
 			all[k] = j;
 		}
 		r.total = nall;
+		/* Less what --resume skips, set below. */
+		progress_total(r.pg, nall);
 		for (i = 0; i < nall; i++) {
 			if (status == 0 && !atomic_load(&r.stopping))
 				status = submit(&r, ex, all[i], &logs);
@@ -1089,8 +1107,11 @@ main(int argc, char *argv[])
 				break;
 		}
 	}
+	/* Nothing more is submitted: the total is known. */
+	progress_total(r.pg, r.nsubmitted);
 	/* Waits for every job; their output is emitted by then. */
 	tp_executor_free(ex);
+	progress_free(r.pg);
 	input_free(in);
 	e = out_free(r.out);
 	spawn_free(r.sc);

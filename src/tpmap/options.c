@@ -62,6 +62,10 @@ enum {
 	OPT_TAGSTRING,
 	OPT_TRIM,
 	OPT_VERBOSE,
+	OPT_PROGRESS,
+	OPT_ETA,
+	OPT_BAR,
+	OPT_TOTAL_JOBS,
 	OPT_IGNORED
 };
 
@@ -125,6 +129,10 @@ static const struct option longopts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "trim", required_argument, NULL, OPT_TRIM },
 	{ "verbose", no_argument, NULL, OPT_VERBOSE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "eta", no_argument, NULL, OPT_ETA },
+	{ "bar", no_argument, NULL, OPT_BAR },
+	{ "total-jobs", required_argument, NULL, OPT_TOTAL_JOBS },
 	/* Accepted for scripts written for GNU parallel; nothing to do. */
 	{ "will-cite", no_argument, NULL, OPT_IGNORED },
 	{ "no-notice", no_argument, NULL, OPT_IGNORED },
@@ -190,6 +198,10 @@ usage(FILE *fp)
 "      --dry-run           print the commands instead of running them\n"
 "  -t, --verbose           print each command on stderr\n"
 "  -v                      print each command on stdout\n"
+"      --progress          show jobs done and running (stderr, terminal only)\n"
+"      --eta               same, with the estimated time left\n"
+"      --bar               same, with a bar and the percentage done\n"
+"      --total-jobs N      expect N jobs, for the above while input streams\n"
 "Other:\n"
 "  -h, --help              show this help\n"
 "  -V, --version           show the version\n"
@@ -829,6 +841,18 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			/* "n" goes on too: input.c must see it to turn off
 			 * the lr that --colsep implies. */
 			o->in.trim = optarg;
+			break;
+		case OPT_PROGRESS:
+			o->progress = 1;
+			break;
+		case OPT_ETA:
+			o->eta = 1;
+			break;
+		case OPT_BAR:
+			o->bar = 1;
+			break;
+		case OPT_TOTAL_JOBS:
+			o->total_jobs = parse_count("--total-jobs", optarg, 1);
 			break;
 		case OPT_IGNORED:
 			break;

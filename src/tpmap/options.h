@@ -84,6 +84,10 @@ struct tpmap_opts {
 	int dry_run;			/* --dry-run */
 	int trace;			/* -t: commands to stderr */
 	int verbose;			/* --verbose: commands to stderr */
+	int progress;			/* --progress: counts on stderr */
+	int eta;			/* --eta: and the time left */
+	int bar;			/* --bar: and a bar */
+	unsigned long long total_jobs;	/* --total-jobs, or 0 */
 };
 
 /* Parse argv into *o.  Exits 0 after --help or --version, 255 after a

@@ -7,6 +7,8 @@
  * whichever worker finishes the missing job emits the run that follows it.
  * A write error (EPIPE from a closed pipe, ENOSPC) is remembered and later
  * output is dropped, so that main can stop starting jobs and report it.
+ * The status line of --progress is hidden while output goes to its
+ * terminal, from the first such write until the lock is released.
  */
 #include <err.h>
 #include <errno.h>
@@ -32,6 +34,13 @@ struct output {
 	struct job **ring;
 	size_t cap;
 	unsigned long long next_seq;
+	/* --progress, --eta, --bar: the line, whether fd 1 and 2 show on
+	 * its terminal, whether it is hidden now (under the lock), and
+	 * whether the last byte written there ended a line. */
+	struct progress *pg;
+	int tty[3];
+	int held;
+	int bol;
 };
 
 struct output *
@@ -48,6 +57,40 @@ out_create(const struct tpmap_opts *o)
 		out->ring = xcalloc(out->cap, sizeof(*out->ring));
 	}
 	return out;
+}
+
+void
+out_set_progress(struct output *out, struct progress *pg)
+{
+	out->pg = pg;
+	out->tty[1] = progress_shares(pg, 1);
+	out->tty[2] = progress_shares(pg, 2);
+	out->bol = 1;
+}
+
+/* About to write to fd, the last byte ending a line or not (bol): if fd
+ * shows on the status line's terminal, hide the line until term_release.
+ * Called with the lock held. */
+static void
+term_claim(struct output *out, int fd, int bol)
+{
+	if (fd < 1 || fd > 2 || !out->tty[fd])
+		return;
+	if (!out->held) {
+		progress_hide(out->pg);
+		out->held = 1;
+	}
+	out->bol = bol;
+}
+
+/* Before the lock is released: let the status line come back. */
+static void
+term_release(struct output *out)
+{
+	if (out->held) {
+		progress_show(out->pg, out->bol);
+		out->held = 0;
+	}
 }
 
 int
@@ -78,6 +121,8 @@ write_all(struct output *out, int fd, const char *p, size_t n)
 {
 	ssize_t w;
 
+	if (n > 0 && out->err == 0)
+		term_claim(out, fd, p[n - 1] == '\n');
 	while (n > 0 && out->err == 0) {
 		w = write(fd, p, n);
 		if (w < 0) {
@@ -203,11 +248,17 @@ write_stream(struct output *out, int fd, const struct job *j, int i)
 	off_t off = 0;
 	ssize_t r;
 	int bol = 1, e;
+	char last;
 
 	write_tagged_bol(out, fd, j, b->p, b->len, &bol);
 	if (j->spill[i] < 0 || j->spilled[i] == 0 || out->err != 0)
 		return;
 	if (j->tag == NULL) {
+		/* copy_out writes past write_all: claim the terminal for
+		 * it, knowing how the spilled part ends. */
+		if (out->tty[fd])
+			term_claim(out, fd, pread(j->spill[i], &last, 1,
+			    (off_t)j->spilled[i] - 1) == 1 && last == '\n');
 		if ((e = copy_out(j->spill[i], fd, j->spilled[i])) != 0)
 			out->err = e;
 		return;
@@ -378,6 +429,7 @@ out_job_done(struct output *out, struct job *j)
 	pthread_mutex_lock(&out->mu);
 	if (!out->o->keep_order) {
 		emit(out, j);
+		term_release(out);
 		pthread_mutex_unlock(&out->mu);
 		job_free(j);
 		return;
@@ -403,6 +455,7 @@ out_job_done(struct output *out, struct job *j)
 		/* XXX: freed under the lock; cheap next to the writes. */
 		job_free(j);
 	}
+	term_release(out);
 	pthread_mutex_unlock(&out->mu);
 }
 
@@ -437,6 +490,7 @@ out_lines(struct output *out, struct job *j, int stream, int final)
 		}
 	}
 	write_tagged(out, stream, j, b->p, n);
+	term_release(out);
 	pthread_mutex_unlock(&out->mu);
 	memmove(b->p, b->p + n, b->len - n);
 	b->len -= n;
@@ -449,6 +503,7 @@ out_text(struct output *out, int fd, const char *s, size_t len)
 	pthread_mutex_lock(&out->mu);
 	write_all(out, fd, s, len);
 	write_all(out, fd, "\n", 1);
+	term_release(out);
 	pthread_mutex_unlock(&out->mu);
 }
 

@@ -11,11 +11,16 @@
 #define TPMAP_OUTPUT_H
 
 #include "options.h"
+#include "progress.h"
 #include "spawn.h"
 
 struct output;
 
 struct output *out_create(const struct tpmap_opts *o);
+
+/* Hide pg's status line while writing to its terminal; pg may be NULL.
+ * Call before any job has started. */
+void out_set_progress(struct output *out, struct progress *pg);
 
 /* Flush nothing further (every job must have been handed over) and free.
  * Returns 0, or the errno of the first write error. */
