@@ -48,7 +48,8 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
 	src/tpmap/input.o src/tpmap/template.o src/tpmap/spawn.o \
 	src/tpmap/output.o src/tpmap/report.o src/tpmap/util.o \
 	src/tpmap/joblog.o src/tpmap/progress.o
-HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss
+HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
+	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
@@ -77,6 +78,12 @@ tests/helpers/showargs: tests/helpers/showargs.o
 
 tests/helpers/peakrss: tests/helpers/peakrss.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
+
+# cpus.o needs nothing else (its opts_ncpus is never called here).
+# -iquote, not -I: src/tpmap/spawn.h must not hide <spawn.h>.
+tests/helpers/cgroup-cpus.o: TP_CPPFLAGS += -iquote src/tpmap
+tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o src/tpmap/cpus.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bench/tp-bench: bench/tp-bench.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
