@@ -30,6 +30,10 @@ _tpmap()
 		COMPREPLY=($(compgen -W 'n l r lr rl' -- "$cur"))
 		return
 		;;
+	--joblog-format)
+		COMPREPLY=($(compgen -W 'tsv json' -- "$cur"))
+		return
+		;;
 	-j | -P | --jobs | --max-procs | -n | -N | -L | -s | --max-args | \
 	--max-replace-args | --max-lines | --max-chars | -C | --colsep | -d | \
 	--delimiter | -E | --eof | -I | --replace | --er | --extensionreplace | \
@@ -67,7 +71,7 @@ _tpmap()
 			--seqreplace --slotreplace --tag --tagstring --trim
 			--verbose --will-cite --no-notice --delay --halt
 			--progress --eta --bar --total-jobs
-			--halt-on-error --joblog --load --memfree --resume
+			--halt-on-error --joblog --joblog-format --load --memfree --resume
 			--resume-failed --retries --retry-failed --shuf --termseq
 			--timeout' -- "$cur"))
 		return

@@ -980,7 +980,7 @@ main(int argc, char *argv[])
 	}
 	if (o.joblog != NULL && !o.dry_run &&
 	    (r.joblog = joblog_open(o.joblog, o.joblog_append || o.resume ||
-	    o.resume_failed || o.retry_failed)) == NULL) {
+	    o.resume_failed || o.retry_failed, o.joblog_format)) == NULL) {
 		logset_free(&logs);
 		opts_release(&o);
 		return 255;

@@ -44,6 +44,7 @@ enum {
 	OPT_HALT,
 	OPT_HEADER,
 	OPT_JOBLOG,
+	OPT_JOBLOG_FORMAT,
 	OPT_LINE_BUFFER,
 	OPT_LINK,
 	OPT_LOAD,
@@ -108,6 +109,7 @@ static const struct option longopts[] = {
 	{ "halt-on-error", required_argument, NULL, OPT_HALT },
 	{ "header", required_argument, NULL, OPT_HEADER },
 	{ "joblog", required_argument, NULL, OPT_JOBLOG },
+	{ "joblog-format", required_argument, NULL, OPT_JOBLOG_FORMAT },
 	{ "line-buffer", no_argument, NULL, OPT_LINE_BUFFER },
 	{ "lb", no_argument, NULL, OPT_LINE_BUFFER },
 	{ "link", no_argument, NULL, OPT_LINK },
@@ -183,6 +185,7 @@ usage(FILE *fp)
 "      --timeout SECS|N%   terminate jobs that run longer\n"
 "      --termseq SEQ       signals and waits for terminating a job\n"
 "      --joblog [+]FILE    log each job to FILE (+: append)\n"
+"      --joblog-format tsv|json  joblog rows, or JSON lines (FILE.jsonl)\n"
 "      --resume            skip the jobs in the joblog\n"
 "      --resume-failed     also rerun the failed jobs in the joblog\n"
 "      --retry-failed      rerun the failed commands of the joblog\n"
@@ -642,7 +645,7 @@ void
 opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 {
 	struct input_source src;
-	const char *jobs_arg = NULL, *errstr;
+	const char *jobs_arg = NULL, *errstr, *logfmt = NULL;
 	struct rlimit rl;
 	long long maxjobs;
 	size_t cap = 0, len;
@@ -776,6 +779,13 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			o->joblog = optarg + o->joblog_append;
 			if (*o->joblog == '\0')
 				badval("--joblog", optarg, "no file name");
+			break;
+		case OPT_JOBLOG_FORMAT:
+			if (strcmp(optarg, "tsv") != 0 &&
+			    strcmp(optarg, "json") != 0)
+				badval("--joblog-format", optarg,
+				    "not tsv or json");
+			logfmt = optarg;
 			break;
 		case OPT_LOAD:
 			if (opts_parse_load(optarg, &o->load, &errstr) != 0)
@@ -917,6 +927,13 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 		    "(ulimit -n)", o->jobs, maxjobs, (long long)rl.rlim_cur);
 		o->jobs = (unsigned)maxjobs;
 	}
+	/* An explicit --joblog-format wins over the file's name. */
+	len = o->joblog != NULL ? strlen(o->joblog) : 0;
+	if (logfmt != NULL)
+		o->joblog_format = strcmp(logfmt, "json") == 0 ?
+		    JOBLOG_JSON : JOBLOG_TSV;
+	else if (len >= 6 && strcmp(o->joblog + len - 6, ".jsonl") == 0)
+		o->joblog_format = JOBLOG_JSON;
 	/* --retries 0 and 1 both mean one attempt. */
 	if (o->retries == 0)
 		o->retries = 1;

@@ -33,6 +33,9 @@ struct halt {
 /* --termseq: signals to send a job, each followed by a wait in ms. */
 #define TERMSEQ_MAX 32
 
+/* --joblog-format: GNU parallel's tab-separated rows, or JSON lines. */
+enum joblog_format { JOBLOG_TSV, JOBLOG_JSON };
+
 struct termseq {
 	int sig[TERMSEQ_MAX];
 	unsigned ms[TERMSEQ_MAX];
@@ -70,6 +73,8 @@ struct tpmap_opts {
 	unsigned long long memfree;	/* --memfree: bytes, or 0 */
 	const char *joblog;		/* --joblog FILE, or NULL */
 	int joblog_append;		/* --joblog +FILE */
+	enum joblog_format joblog_format; /* --joblog-format, or from a
+					 * .jsonl name */
 	int resume;			/* --resume */
 	int resume_failed;		/* --resume-failed */
 	int retry_failed;		/* --retry-failed */

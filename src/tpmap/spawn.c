@@ -610,6 +610,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	e = ENOENT;
 	if (j->argv != NULL)
 		e = start(sc, j, j->argv, 1, outp[1], errp[1], &pid);
+	j->direct = e == 0;
 	if (e != 0) {
 		/* No argv, or the direct exec failed: let the shell run the
 		 * line and report any failure in its own words. */

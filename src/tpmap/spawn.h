@@ -41,6 +41,7 @@ struct job {
 	int skipped;			/* never run: tpmap was stopping */
 	/* Outcome, written by the worker that ran the job. */
 	int started;			/* a process was created */
+	int direct;			/* ... from argv, without the shell */
 	int timed_out;			/* terminated after timeout */
 	int terminated;			/* terminated on request (--halt now,
 					 * a signal to tpmap) */
