@@ -14,6 +14,11 @@ export TP_DRIVER
 SHOWARGS="$TPMAP_ROOT/tests/helpers/showargs"
 export SHOWARGS
 
+# `make -jN check` hands its jobserver to bats in MAKEFLAGS, with the
+# descriptors closed (the recipe is not marked +): every tpmap would warn.
+# The suites start from no make at all; 74-jobserver sets its own.
+unset MAKEFLAGS MFLAGS MAKELEVEL
+
 # A fresh directory per test, removed by bats afterwards.
 TMP="$BATS_TEST_TMPDIR"
 export TMP

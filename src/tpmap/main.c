@@ -5,9 +5,10 @@
  * (its command line, and the argv when no shell is needed) and submits it
  * to a libtp executor of -j workers; tp_submit blocks while the bounded
  * queue is full, so input is read only a little ahead of the running jobs.
- * Each worker runs one job at a time in a job slot; the executor's done
- * callback hands the finished job to output.  Signals are taken by a
- * dedicated thread with sigwait, never by the workers.
+ * Each worker runs one job at a time in a job slot (inside make, after
+ * taking a slot from make's jobserver); the executor's done callback hands
+ * the finished job to output.  Signals are taken by a dedicated thread
+ * with sigwait, never by the workers.
  */
 #define _DEFAULT_SOURCE	/* getloadavg, random */
 #include <err.h>
@@ -24,6 +25,7 @@
 
 #include "input.h"
 #include "joblog.h"
+#include "jobserver.h"
 #include "options.h"
 #include "output.h"
 #include "progress.h"
@@ -62,6 +64,12 @@ struct run {
 	struct joblog *joblog;
 	struct progress *pg;		/* --progress, --eta, --bar, or NULL */
 	unsigned long long nsubmitted;	/* jobs handed to the executor */
+	struct jobserver *js;		/* make's, or NULL */
+	/* The signal and stdout threads run until tpmap exits; once main
+	 * has torn the run down (under teardown_mu, never destroyed) they
+	 * only record why to stop, and touch nothing that is freed. */
+	pthread_mutex_t teardown_mu;
+	int torn_down;
 	unsigned long long total;	/* jobs, when all were read first */
 	pthread_mutex_t delaymu;	/* --delay, --load, --memfree */
 	double next_start;
@@ -375,6 +383,21 @@ stop(struct run *r, int why)
 	int none = 0;
 
 	(void)atomic_compare_exchange_strong(&r->stopping, &none, why);
+	/* Workers waiting for a jobserver token would start nothing. */
+	if (r->js != NULL)
+		jobserver_cancel(r->js);
+}
+
+/* Stop and cancel every running job: from the signal and stdout
+ * threads, which may wake after main has freed the run. */
+static void
+stop_and_cancel(struct run *r, int why)
+{
+	pthread_mutex_lock(&r->teardown_mu);
+	stop(r, why);
+	if (!r->torn_down)
+		cancel_running(r);
+	pthread_mutex_unlock(&r->teardown_mu);
 }
 
 /* The task: run one job in a free slot.  Its status is 1 when it failed. */
@@ -384,10 +407,18 @@ run_job(struct tp_future *self, void *arg, void **result)
 	struct job *j = arg;
 	struct run *r = j->owner;
 	unsigned attempt;
-	int e;
+	int e, token = -1;
 
 	*result = j;
-	if (atomic_load(&r->stopping)) {
+	/* A job slot from make first: the worker waits here, while the
+	 * jobs already running go on and their output is written. */
+	if (atomic_load(&r->stopping) ||
+	    (r->js != NULL && jobserver_acquire(r->js, &token) != 0)) {
+		j->skipped = 1;
+		return 0;
+	}
+	if (r->js != NULL && atomic_load(&r->stopping)) {
+		jobserver_release(r->js, token);
 		j->skipped = 1;
 		return 0;
 	}
@@ -426,6 +457,8 @@ run_job(struct tp_future *self, void *arg, void **result)
 	r->running[j->slot - 1] = NULL;
 	pthread_mutex_unlock(&r->mu);
 	slot_put(r, j->slot);
+	if (r->js != NULL)
+		jobserver_release(r->js, token);
 	if (!j->skipped && !report_failed(j))
 		note_runtime(r, j->runtime);
 	return !j->skipped && report_failed(j);
@@ -763,8 +796,7 @@ sig_thread(void *arg)
 	sigaddset(&set, SIGHUP);
 	if (sigwait(&set, &sig) != 0)
 		return NULL;
-	stop(r, sig);
-	cancel_running(r);
+	stop_and_cancel(r, sig);
 	return NULL;
 }
 
@@ -928,10 +960,8 @@ watch_stdout(void *arg)
 	pfd.events = 0;		/* POLLERR and POLLHUP need no asking */
 	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 		;
-	if (pfd.revents & (POLLERR | POLLHUP)) {
-		stop(r, STOP_OUTPUT);
-		cancel_running(r);
-	}
+	if (pfd.revents & (POLLERR | POLLHUP))
+		stop_and_cancel(r, STOP_OUTPUT);
 	return NULL;
 }
 
@@ -941,6 +971,7 @@ main(int argc, char *argv[])
 	struct tpmap_opts o;
 	struct tp_executor_opts xo = TP_EXECUTOR_OPTS_INIT;
 	struct tp_executor *ex = NULL;
+	struct jobserver *js;
 	struct input *in;
 	struct run r;
 	struct job *j;
@@ -959,6 +990,12 @@ main(int argc, char *argv[])
 	opts_parse(&o, argc, argv);
 	memset(&r, 0, sizeof(r));
 	r.o = &o;
+	pthread_mutex_init(&r.teardown_mu, NULL);
+	/* Before any file is opened: a descriptor make named but closed
+	 * must not be mistaken for one of ours.  With one job at a time
+	 * the implicit slot is all tpmap needs. */
+	if (!o.dry_run && o.jobs > 1)
+		r.js = jobserver_open(getenv("MAKEFLAGS"));
 	pthread_mutex_init(&r.mu, NULL);
 	atomic_init(&r.stopping, 0);
 
@@ -972,6 +1009,7 @@ main(int argc, char *argv[])
 			errx(255, "--resume, --resume-failed and --retry-failed "
 			    "need --joblog");
 		if (joblog_read(o.joblog, logged_row, &logs) != 0) {
+			jobserver_free(r.js);
 			logset_free(&logs);
 			opts_release(&o);
 			return 255;
@@ -981,11 +1019,13 @@ main(int argc, char *argv[])
 	if (o.joblog != NULL && !o.dry_run &&
 	    (r.joblog = joblog_open(o.joblog, o.joblog_append || o.resume ||
 	    o.resume_failed || o.retry_failed, o.joblog_format)) == NULL) {
+		jobserver_free(r.js);
 		logset_free(&logs);
 		opts_release(&o);
 		return 255;
 	}
 	if (input_open(&in, &o.in) != 0) {
+		jobserver_free(r.js);
 		joblog_close(r.joblog);
 		logset_free(&logs);
 		opts_release(&o);
@@ -1109,9 +1149,16 @@ main(int argc, char *argv[])
 	}
 	/* Nothing more is submitted: the total is known. */
 	progress_total(r.pg, r.nsubmitted);
-	/* Waits for every job; their output is emitted by then. */
+	/* Waits for every job; their output is emitted by then, and their
+	 * jobserver tokens are back. */
 	tp_executor_free(ex);
 	progress_free(r.pg);
+	pthread_mutex_lock(&r.teardown_mu);
+	r.torn_down = 1;
+	js = r.js;
+	r.js = NULL;
+	pthread_mutex_unlock(&r.teardown_mu);
+	jobserver_free(js);
 	input_free(in);
 	e = out_free(r.out);
 	spawn_free(r.sc);
