@@ -150,7 +150,8 @@ has_dotdot(const char *path)
 	const char *p;
 
 	for (p = path; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == path || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+		if ((p == path || p[-1] == '/') &&
+		    (p[2] == '/' || p[2] == '\0'))
 			return 1;
 	return 0;
 }

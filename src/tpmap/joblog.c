@@ -266,18 +266,19 @@ tsv_row(struct buf *b, const struct job *j, int exitval, int sig)
 	char num[160];
 	int n;
 
-	n = snprintf(num, sizeof(num), "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%zu\t%d\t%d\t",
+	n = snprintf(num, sizeof(num),
+	    "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%zu\t%d\t%d\t",
 	    j->seq, (long long)j->wall_start.tv_sec,
-	    j->wall_start.tv_nsec / 1000000, j->runtime, j->out.len + j->spilled[0],
-	    exitval,
-	    sig);
+	    j->wall_start.tv_nsec / 1000000, j->runtime,
+	    j->out.len + j->spilled[0], exitval, sig);
 	buf_add(b, num, (size_t)n);
-	buf_add(b, j->cmd != NULL ? j->cmd : "", j->cmd != NULL ? j->cmdlen : 0);
+	if (j->cmd != NULL)
+		buf_add(b, j->cmd, j->cmdlen);
 	buf_addc(b, '\n');
 }
 
-/* The JSON row of j: numbers first, so that a reader skimming with grep
- * or cut sees them at fixed places, then the strings. */
+/* The JSON row of j: the numbers first, in a fixed order, then the
+ * strings, whose length has no bound. */
 static void
 json_row(struct buf *b, const struct job *j, int exitval, int sig)
 {

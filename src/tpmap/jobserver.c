@@ -39,7 +39,7 @@ struct jobserver {
 	int rfd;			/* tokens are read here, O_NONBLOCK */
 	int wfd;			/* and written back here */
 	int own_wfd;			/* wfd was opened by us (fifo:) */
-	int wake[2];			/* self-pipe that ends the reader's poll */
+	int wake[2];			/* self-pipe: ends the reader's poll */
 	pthread_mutex_t mu;		/* guards what follows */
 	pthread_cond_t cv;		/* implicit slot free, reader done, or
 					 * cancelled */
@@ -240,7 +240,8 @@ jobserver_open(const char *makeflags)
 		 * cannot block waiting for one.  Nothing but a FIFO is
 		 * opened for writing. */
 		own_wfd = 1;
-		if ((rfd = open(val + 5, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0)
+		rfd = open(val + 5, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		if (rfd < 0)
 			bad = strerror(errno);
 		else if (fstat(rfd, &st) != 0 || !S_ISFIFO(st.st_mode))
 			bad = "not a FIFO";
