@@ -50,7 +50,7 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
 	src/tpmap/joblog.o src/tpmap/progress.o src/tpmap/jobserver.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
-BENCH = bench/tp-bench
+BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
 
@@ -87,6 +87,12 @@ tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o src/tpmap/cpus.o
 
 bench/tp-bench: bench/tp-bench.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
+
+bench/floor: bench/floor.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TP_LDLIBS) $(LDLIBS)
+
+bench/measure: bench/measure.o
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TP_LDLIBS) $(LDLIBS)
 
 %.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
