@@ -88,11 +88,21 @@ tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o src/tpmap/cpus.o
 bench/tp-bench: bench/tp-bench.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
 
+# The floor and measure are plain POSIX: built without the libbsd overlay,
+# so that the floor loads no library the jobs do not need.
+BENCH_CPPFLAGS = -D_POSIX_C_SOURCE=200809L $(CPPFLAGS)
+
+bench/floor.o: bench/floor.c
+	$(CC) $(BENCH_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+bench/measure.o: bench/measure.c
+	$(CC) $(BENCH_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
 bench/floor: bench/floor.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TP_LDLIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
 
 bench/measure: bench/measure.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(TP_LDLIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
 
 %.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
