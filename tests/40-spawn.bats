@@ -87,6 +87,31 @@ std_fds_only() {
 	[ "$output" = "/" ]
 }
 
+# echo, true and false are builtins, but the system's utilities give the
+# same results for plain arguments, and spare each job a shell.
+@test "echo with plain arguments, true and false run without a shell, whatever \$PATH holds" {
+	printf '#!/bin/sh\nprintf "%%s\\n" "$1" > "$TMP/shell-used"\nexec /bin/sh "$@"\n' >"$TMP/mysh"
+	chmod +x "$TMP/mysh"
+	mkdir "$TMP/bin"
+	printf '#!/bin/sh\necho fake\n' >"$TMP/bin/echo"
+	chmod +x "$TMP/bin/echo"
+	PATH="$TMP/bin:$PATH" TPMAP_SHELL="$TMP/mysh" run -0 --separate-stderr tpmap -k -j1 echo {} x ::: a 'b  c' '*'
+	[ "$output" = $'a x\nb  c x\n* x' ]
+	TPMAP_SHELL="$TMP/mysh" run -2 --separate-stderr tpmap -k -j1 '{}' ::: true false false
+	[ "$output" = "" ]
+	[ ! -e "$TMP/shell-used" ]
+}
+
+@test "echo with an option or a backslash, and true --help, still run in the shell" {
+	printf '#!/bin/sh\nprintf "%%s\\n" "$1" >> "$TMP/shell-used"\nexec /bin/sh "$@"\n' >"$TMP/mysh"
+	chmod +x "$TMP/mysh"
+	TPMAP_SHELL="$TMP/mysh" run -0 --separate-stderr tpmap -k -j1 echo {} ::: -n 'a\tb'
+	[ "$output" = $'a\tb' ]
+	TPMAP_SHELL="$TMP/mysh" run -0 --separate-stderr tpmap -k -j1 true {} ::: --help --version
+	[ "$output" = "" ]
+	[ "$(cat "$TMP/shell-used")" = $'-c\n-c\n-c\n-c' ]
+}
+
 @test "TPMAP_SHELL picks the shell for command lines that need one" {
 	printf '#!/bin/sh\nprintf "%%s\\n" "$1" > "$TMP/shell-used"\nexec /bin/sh "$@"\n' >"$TMP/mysh"
 	chmod +x "$TMP/mysh"

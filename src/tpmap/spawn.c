@@ -302,6 +302,7 @@ start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none, dfl;
+	const char *path;
 	int e;
 
 	if ((e = posix_spawn_file_actions_init(&fa)) != 0)
@@ -326,7 +327,10 @@ start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
 	    (e = posix_spawnattr_setsigmask(&attr, &none)) != 0 ||
 	    (e = posix_spawnattr_setsigdefault(&attr, &dfl)) != 0)
 		goto out;
-	if (search)
+	if (search && (path = cmd_exec_path(argv)) != NULL)
+		e = posix_spawn(pidp, path, &fa, &attr, argv,
+		    sc->slots[j->slot - 1].envp);
+	else if (search)
 		e = posix_spawnp(pidp, argv[0], &fa, &attr, argv,
 		    sc->slots[j->slot - 1].envp);
 	else

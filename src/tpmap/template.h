@@ -98,4 +98,12 @@ void shq_append(struct buf *out, const char *s, size_t len);
  */
 int cmd_split(const char *line, size_t len, char ***argvp);
 
+/*
+ * For an argv from cmd_split whose first word is a shell builtin that the
+ * system's utility reproduces exactly with these arguments (echo without
+ * options or backslashes, true, false), the utility's absolute path, to
+ * run instead of searching $PATH; otherwise NULL.  Thread-safe.
+ */
+const char *cmd_exec_path(char *const argv[]);
+
 #endif /* TPMAP_TEMPLATE_H */
