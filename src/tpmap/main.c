@@ -142,9 +142,12 @@ dry_run_print(struct run *r, struct job *j)
 		buf_addc(&b, '\t');
 	}
 	buf_add(&b, j->cmd, j->cmdlen);
-	out_text(r->out, 1, b.p, b.len);
-	if (r->o->trace)
+	/* With -t the lines on stdout and stderr alternate, as in parallel. */
+	if (r->o->trace) {
+		out_text(r->out, 1, b.p, b.len);
 		out_text(r->out, 2, j->cmd, j->cmdlen);
+	} else
+		out_line(r->out, b.p, b.len);
 	buf_free(&b);
 }
 
@@ -1148,6 +1151,7 @@ main(int argc, char *argv[])
 		}
 	}
 	/* Nothing more is submitted: the total is known. */
+	out_flush(r.out);
 	progress_total(r.pg, r.nsubmitted);
 	/* Waits for every job; their output is emitted by then, and their
 	 * jobserver tokens are back. */

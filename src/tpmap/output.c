@@ -41,7 +41,13 @@ struct output {
 	int tty[3];
 	int held;
 	int bol;
+	/* out_line: lines for fd 1 not written yet. */
+	struct buf batch;
 };
+
+/* out_line writes in blocks this large: one write per --dry-run line
+ * was three quarters of its time. */
+#define BATCH_MAX 65536
 
 struct output *
 out_create(const struct tpmap_opts *o)
@@ -98,6 +104,7 @@ out_free(struct output *out)
 {
 	int e = out->err;
 
+	buf_free(&out->batch);
 	free(out->ring);
 	pthread_mutex_destroy(&out->mu);
 	free(out);
@@ -503,6 +510,37 @@ out_text(struct output *out, int fd, const char *s, size_t len)
 	pthread_mutex_lock(&out->mu);
 	write_all(out, fd, s, len);
 	write_all(out, fd, "\n", 1);
+	term_release(out);
+	pthread_mutex_unlock(&out->mu);
+}
+
+static void
+flush_batch(struct output *out)
+{
+	if (out->batch.len > 0) {
+		write_all(out, 1, out->batch.p, out->batch.len);
+		buf_reset(&out->batch);
+	}
+}
+
+void
+out_line(struct output *out, const char *s, size_t len)
+{
+	pthread_mutex_lock(&out->mu);
+	buf_add(&out->batch, s, len);
+	buf_addc(&out->batch, '\n');
+	if (out->batch.len >= BATCH_MAX) {
+		flush_batch(out);
+		term_release(out);
+	}
+	pthread_mutex_unlock(&out->mu);
+}
+
+void
+out_flush(struct output *out)
+{
+	pthread_mutex_lock(&out->mu);
+	flush_batch(out);
 	term_release(out);
 	pthread_mutex_unlock(&out->mu);
 }

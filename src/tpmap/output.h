@@ -42,6 +42,12 @@ void out_lines(struct output *out, struct job *j, int stream, int final);
  * --dry-run.  Thread-safe. */
 void out_text(struct output *out, int fd, const char *s, size_t len);
 
+/* s and a newline for standard output, written in blocks of 64 KiB and by
+ * out_flush, which must come before any other output to fd 1 and before
+ * out_free.  For the many short lines of --dry-run. */
+void out_line(struct output *out, const char *s, size_t len);
+void out_flush(struct output *out);
+
 /* Whether writing has failed (stdout closed or full): stop starting jobs. */
 int out_failed(struct output *out);
 
