@@ -46,6 +46,8 @@ struct aset {
 	size_t ncols;
 };
 
+#define OK_SAMPLE 4096
+
 struct run {
 	const struct tpmap_opts *o;
 	struct tmpl *t;
@@ -73,7 +75,8 @@ struct run {
 	unsigned long long total;	/* jobs, when all were read first */
 	pthread_mutex_t delaymu;	/* --delay, --load, --memfree */
 	double next_start;
-	double *okruntimes;		/* --timeout N%: successful runtimes */
+	double *okruntimes;		/* --timeout N%: successful runtimes,
+					 * or a sample of OK_SAMPLE of them */
 	size_t nok, capok;
 	double median;			/* of okruntimes, kept up to date */
 	/* Fill mode (-X, -m without -n): sets read ahead, and the share of
@@ -317,21 +320,32 @@ cmp_double(const void *a, const void *b)
 static void
 note_runtime(struct run *r, double t)
 {
+	unsigned long long k;
 	double *copy;
+	size_t n;
 
 	pthread_mutex_lock(&r->delaymu);
-	if (r->nok == r->capok) {
-		r->capok = r->capok ? 2 * r->capok : 64;
-		r->okruntimes = xreallocarray(r->okruntimes, r->capok,
-		    sizeof(*r->okruntimes));
-	}
-	r->okruntimes[r->nok++] = t;
+	/* Past OK_SAMPLE runtimes keep a uniform random sample of them
+	 * (reservoir sampling): memory stays constant on endless input, and
+	 * the sample's median is the median's estimate. */
+	if (r->nok < OK_SAMPLE) {
+		if (r->nok == r->capok) {
+			r->capok = r->capok ? 2 * r->capok : 64;
+			r->okruntimes = xreallocarray(r->okruntimes, r->capok,
+			    sizeof(*r->okruntimes));
+		}
+		r->okruntimes[r->nok] = t;
+	} else if ((k = (unsigned long long)random() % (r->nok + 1)) <
+	    OK_SAMPLE)
+		r->okruntimes[k] = t;
+	r->nok++;
+	n = r->nok < OK_SAMPLE ? r->nok : OK_SAMPLE;
 	if (r->nok <= 64 || (r->nok & (r->nok - 1)) == 0 ||
 	    r->nok % 1024 == 0) {
-		copy = xreallocarray(NULL, r->nok, sizeof(*copy));
-		memcpy(copy, r->okruntimes, r->nok * sizeof(*copy));
-		qsort(copy, r->nok, sizeof(*copy), cmp_double);
-		r->median = copy[r->nok / 2];
+		copy = xreallocarray(NULL, n, sizeof(*copy));
+		memcpy(copy, r->okruntimes, n * sizeof(*copy));
+		qsort(copy, n, sizeof(*copy), cmp_double);
+		r->median = copy[n / 2];
 		free(copy);
 	}
 	pthread_mutex_unlock(&r->delaymu);
@@ -462,7 +476,7 @@ run_job(struct tp_future *self, void *arg, void **result)
 	slot_put(r, j->slot);
 	if (r->js != NULL)
 		jobserver_release(r->js, token);
-	if (!j->skipped && !report_failed(j))
+	if (r->o->timeout_pct != 0 && !j->skipped && !report_failed(j))
 		note_runtime(r, j->runtime);
 	return !j->skipped && report_failed(j);
 }
