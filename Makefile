@@ -194,30 +194,33 @@ $(FUZZ_BIN)/argdump: tests/fuzz/argdump.c | $(FUZZ_OBJDIR)
 
 # Each target runs FUZZ_SECONDS on the seeds in tests/fuzz/corpus/NAME;
 # what it finds goes to tests/fuzz/bin/corpus/NAME, so that the seeds stay
-# as committed, and a crashing input to tests/fuzz/bin/NAME-crash-*.  All
-# targets run even if one fails; the status says whether any did, and each
-# prints a TAP line (CI counts them) with libFuzzer's run count.  The
-# fuzzer's chatter goes to tests/fuzz/bin/NAME.log, whose end is shown when
-# a target fails.
+# as committed, and a crashing input to tests/fuzz/bin/NAME-crash-*.  Each
+# is a target of its own, fuzz-run-NAME, so that `make -k -j2 fuzz-run`
+# runs them side by side, all of them even if one fails; each prints a TAP
+# line (CI counts them) with libFuzzer's run count.  The fuzzer's chatter
+# goes to tests/fuzz/bin/NAME.log, whose end is shown when a target fails.
 # fuzz-input gets -close_fd_mask=2: input.c warns on stderr about every
 # malformed CSV record and --colsep, and the fuzzer makes thousands a
 # second.  libFuzzer still prints sanitizer reports; to see a failed
 # check's own message, rerun the crash file without the flag.
 FUZZ_FLAGS_fuzz-input = -close_fd_mask=2
+FUZZ_RUNS = $(FUZZ_TARGETS:%=fuzz-run-%)
+.PHONY: $(FUZZ_RUNS)
 
-fuzz-run: fuzz
-	@st=0; n=0; $(foreach t,$(FUZZ_TARGETS), \
-	n=$$((n + 1)); mkdir -p $(FUZZ_BIN)/corpus/$(t); \
-	if $(FUZZ_BIN)/$(t) -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-		-artifact_prefix=$(FUZZ_BIN)/$(t)- $(FUZZ_FLAGS_$(t)) \
-		$(FUZZ_BIN)/corpus/$(t) tests/fuzz/corpus/$(t) \
-		>$(FUZZ_BIN)/$(t).log 2>&1; then \
-		echo "ok $$n $(t): $$(grep -o 'Done [0-9]* runs in [0-9]* second' \
-			$(FUZZ_BIN)/$(t).log)"; \
+fuzz-run: $(FUZZ_RUNS)
+
+$(FUZZ_RUNS): fuzz-run-%: fuzz
+	@mkdir -p $(FUZZ_BIN)/corpus/$*
+	@if $(FUZZ_BIN)/$* -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		-artifact_prefix=$(FUZZ_BIN)/$*- $(FUZZ_FLAGS_$*) \
+		$(FUZZ_BIN)/corpus/$* tests/fuzz/corpus/$* \
+		>$(FUZZ_BIN)/$*.log 2>&1; then \
+		echo "ok - $*: $$(grep -o 'Done [0-9]* runs in [0-9]* second' \
+			$(FUZZ_BIN)/$*.log)"; \
 	else \
-		tail -n 60 $(FUZZ_BIN)/$(t).log; \
-		echo "not ok $$n $(t): see $(FUZZ_BIN)/$(t).log"; st=1; \
-	fi;) exit $$st
+		tail -n 60 $(FUZZ_BIN)/$*.log; \
+		echo "not ok - $*: see $(FUZZ_BIN)/$*.log"; exit 1; \
+	fi
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
