@@ -145,18 +145,6 @@ fv_append(struct fieldv *v, const struct fieldv *w)
  * leftmost-longest.
  */
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the escape at p (just after the backslash) if it stands for one
  * byte: \t \n \r \f \e \a \xHH \x{HH}.  Returns the byte, with *endp after
  * the escape, -1 if it is no such escape, -2 for \x00. */

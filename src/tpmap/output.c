@@ -143,24 +143,6 @@ write_all(struct output *out, int fd, const char *p, size_t n)
 	}
 }
 
-/* write(2) all of p to fd; 0, or -1 with errno. */
-static int
-write_fd_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write n bytes of p, with the tag before every line when there is one;
  * *bol says whether p starts a line, and is updated. */
 static void
@@ -301,7 +283,7 @@ write_path(const char *path, const char *p, size_t n)
 
 	if ((fd = open_out(path)) < 0)
 		return;
-	if (write_fd_all(fd, p, n) != 0)
+	if (write_full(fd, p, n) != 0)
 		warn("%s", path);
 	close(fd);
 }
@@ -315,7 +297,7 @@ stream_to_path(const char *path, const struct job *j, int i)
 
 	if ((fd = open_out(path)) < 0)
 		return;
-	if (write_fd_all(fd, b->p, b->len) != 0)
+	if (write_full(fd, b->p, b->len) != 0)
 		e = errno;
 	else if (j->spill[i] >= 0 && j->spilled[i] > 0)
 		e = copy_out(j->spill[i], fd, j->spilled[i]);

@@ -375,23 +375,6 @@ spill_file(void)
 	return fd;
 }
 
-static int
-write_fd(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The spill file failed (full disk): take back the bytes it holds into
  * memory, where the stream then goes on, so that order is kept. */
 static void
@@ -447,7 +430,7 @@ drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 		if (j->spill[i] < 0)
 			j->spill[i] = spill_file();
 		if (j->spill[i] >= 0 &&
-		    write_fd(j->spill[i], chunk, (size_t)n) == 0) {
+		    write_full(j->spill[i], chunk, (size_t)n) == 0) {
 			j->spilled[i] += (size_t)n;
 			return 0;
 		}

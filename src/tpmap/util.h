@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small helpers for the CLI: allocation wrappers that exit on failure
- * (never to be used in src/tp/) and a growable byte buffer.
+ * (never to be used in src/tp/), a growable byte buffer, and the odd
+ * byte-level helper several files need.
  */
 #ifndef TPMAP_UTIL_H
 #define TPMAP_UTIL_H
@@ -30,5 +31,12 @@ void buf_adds(struct buf *b, const char *s);
 void buf_reset(struct buf *b);		/* len = 0, keeps the memory */
 void buf_free(struct buf *b);
 char *buf_detach(struct buf *b, size_t *lenp);	/* caller frees */
+
+/* The value of hex digit c, or -1. */
+int hexval(int c);
+
+/* write(2) all n bytes of p to fd, again after EINTR and short writes;
+ * 0, or -1 with errno. */
+int write_full(int fd, const void *p, size_t n);
 
 #endif /* TPMAP_UTIL_H */
