@@ -243,15 +243,6 @@ build(struct run *r, struct job *j)
 		results_name(r, j, &b);
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Bytes of memory available, from /proc/meminfo; 0 when unknown. */
 static unsigned long long
 mem_available(void)

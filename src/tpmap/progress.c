@@ -50,15 +50,6 @@ struct progress {
 	size_t shown;			/* its length; 0: nothing shows */
 };
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Columns the line may fill: one less than the terminal's width, since
  * a character in the last column makes some terminals wrap. */
 static size_t

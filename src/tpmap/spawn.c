@@ -454,15 +454,6 @@ drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 	return 0;
 }
 
-static double
-now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A descriptor that becomes readable when pid exits, or -1 where the
  * kernel has none (then a job that closed its output is waited for with
  * a plain waitpid, and its timeout is not enforced after that point). */

@@ -32,6 +32,9 @@ void buf_reset(struct buf *b);		/* len = 0, keeps the memory */
 void buf_free(struct buf *b);
 char *buf_detach(struct buf *b, size_t *lenp);	/* caller frees */
 
+/* Seconds on CLOCK_MONOTONIC. */
+double now_mono(void);
+
 /* The value of hex digit c, or -1. */
 int hexval(int c);
 
