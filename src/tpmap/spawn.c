@@ -49,7 +49,8 @@ struct slot_env {
 };
 
 struct spawn_ctx {
-	char *shell;
+	char *shell;			/* found on first use, under shellmu */
+	pthread_mutex_t shellmu;
 	struct termseq termseq;
 	enum out_mode mode;
 	struct output *out;
@@ -172,7 +173,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	unsigned s;
 
 	sc = xcalloc(1, sizeof(*sc));
-	sc->shell = find_shell();
+	pthread_mutex_init(&sc->shellmu, NULL);
 	sc->termseq = o->termseq;
 	sc->mode = o->out_mode;
 	sc->out = out;
@@ -211,6 +212,7 @@ spawn_free(struct spawn_ctx *sc)
 	}
 	free(sc->slots);
 	pthread_mutex_destroy(&sc->pidmu);
+	pthread_mutex_destroy(&sc->shellmu);
 	free(sc->shell);
 	free(sc);
 }
@@ -278,10 +280,19 @@ set_pid(struct spawn_ctx *sc, struct job *j, pid_t pid)
 	pthread_mutex_unlock(&sc->pidmu);
 }
 
-const char *
-spawn_shell(const struct spawn_ctx *sc)
+/* The $PATH search for the shell costs a dozen system calls at start-up,
+ * which a run whose jobs all execute directly never needs. */
+static const char *
+shell_of(struct spawn_ctx *sc)
 {
-	return sc->shell;
+	const char *s;
+
+	pthread_mutex_lock(&sc->shellmu);
+	if (sc->shell == NULL)
+		sc->shell = find_shell();
+	s = sc->shell;
+	pthread_mutex_unlock(&sc->shellmu);
+	return s;
 }
 
 static void
@@ -592,7 +603,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	if (e != 0) {
 		/* No argv, or the direct exec failed: let the shell run the
 		 * line and report any failure in its own words. */
-		shargv[0] = sc->shell;
+		shargv[0] = (char *)shell_of(sc);
 		shargv[1] = "-c";
 		shargv[2] = j->cmd;
 		shargv[3] = NULL;

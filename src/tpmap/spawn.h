@@ -71,14 +71,11 @@ void job_reset_output(struct job *j);
 /* Free a job and everything it owns; j may be NULL. */
 void job_free(struct job *j);
 
-/* Prepare what every job shares: the shell, the per-slot environments.
+/* Prepare what every job shares: the per-slot environments.
  * nslots is the job count.  Release with spawn_free. */
 struct spawn_ctx *spawn_create(const struct tpmap_opts *o, unsigned nslots,
     struct output *out);
 void spawn_free(struct spawn_ctx *sc);
-
-/* The shell used for command lines that need one (for messages). */
-const char *spawn_shell(const struct spawn_ctx *sc);
 
 /*
  * Run job j in slot j->slot (1..nslots, held by the caller) and wait for
