@@ -45,6 +45,17 @@ lib_expect() {
 	EOF
 }
 
+@test "workers start as tasks arrive, never more than nworkers" {
+	lib_run workers-on-demand
+	lib_expect <<-'EOF'
+		nworkers=64, after create: 1 thread
+		3 tasks held: 3 or 4 threads
+		after free: 0 threads
+		nworkers=2, 8 tasks, 2 held: 2 threads
+		all ran: 8
+	EOF
+}
+
 @test "creating an executor with no workers fails with EINVAL" {
 	lib_run create-zero
 	lib_expect <<-'EOF'

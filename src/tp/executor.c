@@ -45,12 +45,14 @@ struct tp_executor {
 	int shutdown;
 	int joining;			/* a thread is joining the workers */
 	int joined;
+	unsigned nworkers;		/* started; final once shut down */
+	pthread_t *threads;		/* [maxworkers], the first nworkers */
 	/* Constant after create: */
 	size_t max_queued;
 	tp_done_fn *on_done;
 	void *on_done_arg;
-	unsigned nworkers;
-	pthread_t *threads;
+	unsigned maxworkers;
+	pthread_attr_t attr;		/* for the workers started later */
 };
 
 /* Publish the queue length for a spinning worker; under ex->mu. */
@@ -99,6 +101,7 @@ tp__executor_unref(struct tp_executor *ex)
 {
 	if (atomic_fetch_sub_explicit(&ex->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	pthread_attr_destroy(&ex->attr);
 	pthread_cond_destroy(&ex->joined_cv);
 	pthread_cond_destroy(&ex->space);
 	pthread_cond_destroy(&ex->work);
@@ -247,15 +250,54 @@ executor_mutex_init(pthread_mutex_t *mu)
 #endif
 }
 
+/*
+ * Start one more worker; under ex->mu, before shutdown.  Workers are
+ * started with every signal blocked, and inherit that mask: signals belong
+ * to the program.
+ */
+static int
+start_worker(struct tp_executor *ex)
+{
+	sigset_t all, old;
+	int e;
+
+	sigfillset(&all);
+	if ((e = pthread_sigmask(SIG_SETMASK, &all, &old)) != 0)
+		return e;
+	e = pthread_create(&ex->threads[ex->nworkers], &ex->attr, worker, ex);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e == 0)
+		ex->nworkers++;
+	return e;
+}
+
+/*
+ * Workers are started as they are needed (as ThreadPoolExecutor does): one
+ * at create, then one more whenever a submitted task finds more tasks
+ * queued than workers waiting for them, up to maxworkers.  A program that
+ * runs one task on a 64-CPU machine starts one thread, not 64.
+ */
+static void
+maybe_start_worker(struct tp_executor *ex)
+{
+	size_t waiting;
+
+	if (ex->nworkers == ex->maxworkers)
+		return;
+	waiting = ex->nidle + atomic_load_explicit(&ex->nspinning,
+	    memory_order_relaxed);
+	/* A failure leaves the workers already there to do the work; the
+	 * next submission tries again. */
+	if (ex->nqueued > waiting)
+		(void)start_worker(ex);
+}
+
 int
 tp_executor_create(struct tp_executor **exp, unsigned nworkers,
     const struct tp_executor_opts *opts)
 {
 	static const struct tp_executor_opts defaults = TP_EXECUTOR_OPTS_INIT;
 	struct tp_executor *ex;
-	pthread_attr_t attr;
-	sigset_t all, old;
-	unsigned i;
 	int e;
 
 	if (opts == NULL)
@@ -277,10 +319,10 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 		goto fail_work;
 	if ((e = tp__cond_init(&ex->joined_cv)) != 0)
 		goto fail_space;
-	if ((e = pthread_attr_init(&attr)) != 0)
+	if ((e = pthread_attr_init(&ex->attr)) != 0)
 		goto fail_joined;
 	if (opts->stack_size != 0 &&
-	    (e = pthread_attr_setstacksize(&attr, opts->stack_size)) != 0)
+	    (e = pthread_attr_setstacksize(&ex->attr, opts->stack_size)) != 0)
 		goto fail_attr;
 	atomic_init(&ex->refs, 1);
 	atomic_init(&ex->queued_hint, 0);
@@ -289,27 +331,17 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 	ex->max_queued = opts->max_queued;
 	ex->on_done = opts->on_done;
 	ex->on_done_arg = opts->on_done_arg;
+	ex->maxworkers = nworkers;
 
-	/* Workers inherit this mask: signals belong to the program. */
-	sigfillset(&all);
-	if ((e = pthread_sigmask(SIG_SETMASK, &all, &old)) != 0)
+	/* The first worker now, so that a failure to start threads shows
+	 * here and every later submission has a worker to run it. */
+	if ((e = start_worker(ex)) != 0)
 		goto fail_attr;
-	for (i = 0; i < nworkers; i++)
-		if ((e = pthread_create(&ex->threads[i], &attr, worker, ex)) != 0)
-			break;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	ex->nworkers = i;
-	pthread_attr_destroy(&attr);
-	if (e != 0) {
-		/* Undo: stop and join the workers already started. */
-		tp_executor_free(ex);
-		return e;
-	}
 	*exp = ex;
 	return 0;
 
 fail_attr:
-	pthread_attr_destroy(&attr);
+	pthread_attr_destroy(&ex->attr);
 fail_joined:
 	pthread_cond_destroy(&ex->joined_cv);
 fail_space:
@@ -349,6 +381,7 @@ tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
 	tp__list_push_back(&ex->queue, &f->qlink);
 	ex->nqueued++;
 	hint(ex);
+	maybe_start_worker(ex);
 	/* A spinning worker will see the task; see spin_for_work. */
 	if (ex->nidle > 0 && atomic_load_explicit(&ex->nspinning,
 	    memory_order_relaxed) == 0)
@@ -362,7 +395,7 @@ tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
 unsigned
 tp__executor_nworkers(const struct tp_executor *ex)
 {
-	return ex->nworkers;
+	return ex->maxworkers;
 }
 
 static int

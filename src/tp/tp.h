@@ -164,12 +164,18 @@ struct tp_map_opts {
 /* ---- executor ---------------------------------------------------------- */
 
 /*
- * Create an executor with nworkers worker threads (ThreadPoolExecutor).
+ * Create an executor of at most nworkers worker threads
+ * (ThreadPoolExecutor).  One worker starts here; tp_submit starts another
+ * whenever more tasks are queued than workers wait for them, until there
+ * are nworkers (so a program that submits one task starts one thread).  If
+ * the system refuses a later thread, the workers already there run the
+ * tasks and the next submission tries again.
  * opts may be NULL for the defaults.  On success stores the executor in
  * *exp and returns 0; release it with tp_executor_free.  Errors: EINVAL
- * (nworkers is 0, or a bad stack_size), EAGAIN or ENOMEM (threads or
- * memory could not be had; nothing is left behind).  Workers are started
- * with every signal blocked, so signals go to the program's own threads.
+ * (nworkers is 0, or a bad stack_size), EAGAIN or ENOMEM (the first
+ * thread or memory could not be had; nothing is left behind).  Workers are
+ * started with every signal blocked, so signals go to the program's own
+ * threads.
  * Thread-safe: yes.  May block: no.  From a done callback: yes.
  */
 int tp_executor_create(struct tp_executor **exp, unsigned nworkers,

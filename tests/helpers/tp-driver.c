@@ -12,6 +12,7 @@
  * cut short by alarm(2) (TP_DRIVER_ALARM seconds, default 120, 0 for none).
  * It does not measure speed: that is bench/'s job.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -636,6 +637,85 @@ sc_create_free(void)
 		    ev_get(&m.arrived));
 		ev_destroy(&m.arrived);
 	}
+}
+
+/* This process's threads, from /proc (the suite runs on Linux). */
+static int
+nthreads(void)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if ((d = opendir("/proc/self/task")) == NULL)
+		die("opendir /proc/self/task");
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+struct hold {
+	struct event arrived, release;
+};
+
+/* Arrive, then wait for the release. */
+static int
+task_hold(struct tp_future *self, void *arg, void **result)
+{
+	struct hold *h = arg;
+
+	(void)self;
+	(void)result;
+	ev_post(&h->arrived);
+	ev_wait(&h->release, 1);
+	return 0;
+}
+
+/*
+ * Workers start on demand.  A submission may find the worker it would
+ * use not yet waiting (just started, or between tasks) and start one more,
+ * so between "tasks running" and "tasks submitted + 1" threads may exist,
+ * never more than nworkers.
+ */
+static void
+sc_workers_on_demand(void)
+{
+	struct tp_executor *ex;
+	struct hold h;
+	int base, n, k;
+
+	base = nthreads();
+	CHECK(0, tp_executor_create(&ex, 64, NULL));
+	printf("nworkers=64, after create: %d thread\n", nthreads() - base);
+	ev_init(&h.arrived);
+	ev_init(&h.release);
+	for (k = 0; k < 3; k++)
+		CHECK(0, tp_submit(ex, task_hold, &h, NULL));
+	ev_wait(&h.arrived, 3);
+	n = nthreads() - base;
+	printf("3 tasks held: %s\n", n >= 3 && n <= 4 ? "3 or 4 threads" :
+	    "wrong");
+	ev_post(&h.release);
+	tp_executor_free(ex);
+	printf("after free: %d threads\n", nthreads() - base);
+	ev_destroy(&h.arrived);
+	ev_destroy(&h.release);
+
+	ev_init(&h.arrived);
+	ev_init(&h.release);
+	CHECK(0, tp_executor_create(&ex, 2, NULL));
+	for (k = 0; k < 8; k++)
+		CHECK(0, tp_submit(ex, task_hold, &h, NULL));
+	ev_wait(&h.arrived, 2);
+	printf("nworkers=2, 8 tasks, 2 held: %d threads\n",
+	    nthreads() - base);
+	ev_post(&h.release);
+	tp_executor_free(ex);
+	printf("all ran: %d\n", ev_get(&h.arrived));
+	ev_destroy(&h.arrived);
+	ev_destroy(&h.release);
 }
 
 static void
@@ -3768,6 +3848,7 @@ sc_race_wait_timeout(void)
 static const struct scenario scenarios[] = {
 	{ "create-free", sc_create_free },
 	{ "create-zero", sc_create_zero },
+	{ "workers-on-demand", sc_workers_on_demand },
 	{ "create-small-stack", sc_create_small_stack },
 	{ "create-stack-size", sc_create_stack_size },
 	{ "submit-result", sc_submit_result },
