@@ -18,6 +18,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 BATS ?= bats
 WITH_LIBBSD ?= auto
+STATIC ?= auto
 
 -include config.mk
 
@@ -31,9 +32,28 @@ TP_LDLIBS =
 ifeq ($(WITH_LIBBSD),auto)
 WITH_LIBBSD := $(shell pkg-config --exists libbsd-overlay 2>/dev/null && echo yes || echo no)
 endif
+# tpmap itself is linked static-pie when the toolchain can (STATIC=auto):
+# a dynamic tpmap spends longer loading libc, libbsd and libmd than its own
+# work for a one-job run takes (bench/README.md, startup), and static-pie
+# keeps address randomisation.  Sanitizer builds stay dynamic, as the
+# sanitizer runtimes require; STATIC=no for a dynamic tpmap (valgrind, a
+# distribution's policy).  libtp.a and libtp.so are built the same either way.
+ifeq ($(STATIC),auto)
+ifneq ($(findstring -fsanitize,$(CFLAGS) $(LDFLAGS)),)
+STATIC := no
+else
+STATIC := $(shell printf 'int main(void){return 0;}\n' | \
+	$(CC) -x c -static-pie -o /dev/null - >/dev/null 2>&1 && echo yes || echo no)
+endif
+endif
+ifeq ($(STATIC),yes)
+TPMAP_LDFLAGS = -static-pie
+PKG_STATIC = --static
+endif
+
 ifeq ($(WITH_LIBBSD),yes)
 TP_CPPFLAGS += -DHAVE_LIBBSD $(shell pkg-config --cflags libbsd-overlay)
-TP_LDLIBS += $(shell pkg-config --libs libbsd-overlay)
+TP_LDLIBS += $(shell pkg-config $(PKG_STATIC) --libs libbsd-overlay)
 COMPAT_OBJ =
 else
 COMPAT_OBJ = src/compat/compat.o
@@ -67,8 +87,8 @@ libtp.so: $(LIB_OBJ)
 		-o $@ $(LIB_OBJ) $(LDLIBS)
 
 tpmap: $(CLI_OBJ) $(COMPAT_OBJ) libtp.a
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) $(COMPAT_OBJ) \
-		libtp.a $(TP_LDLIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(TPMAP_LDFLAGS) -o $@ $(CLI_OBJ) \
+		$(COMPAT_OBJ) libtp.a $(TP_LDLIBS) $(LDLIBS)
 
 tests/helpers/tp-driver: tests/helpers/tp-driver.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
