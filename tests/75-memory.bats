@@ -29,6 +29,55 @@ setup() {
 	[ "$(ls -A "$TMPDIR")" = "" ]
 }
 
+@test "-k behind a slow first job, 1,000 held jobs: memory and descriptors stay flat" {
+	# Jobs 2..1000 finish while job 1 waits for job 1000.  Held jobs
+	# share one store file, so 64 descriptors and 16 MiB are plenty.
+	run -0 --separate-stderr bash -c '
+		ulimit -n 64
+		peakrss tpmap -k -j4 "if [ {} = 1 ]; then read x <\"$TMP/last\"; fi; head -c 100000 /dev/zero | tr \"\\0\" x; echo {}; if [ {} = 1000 ]; then echo >\"$TMP/last\"; fi" ::: $(seq 1000) 3>"$TMP/rss" |
+			cksum'
+	expected=$(for i in $(seq 1000); do head -c 100000 /dev/zero | tr '\0' x; echo "$i"; done | cksum)
+	[ "$output" = "$expected" ]
+	[ "$stderr" = "" ]
+	rss=$(cat "$TMP/rss")
+	echo "peak RSS: $rss KiB" >&3
+	if [ -z "${TPMAP_SANITIZER:-}" ]; then
+		[ "$rss" -lt 16384 ]
+	fi
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+# Job k prints k thousand lines and k hundred on stderr: the held jobs
+# pass the in-memory budget, so some wait in memory and some in the store.
+held_jobs='if [ {} = 1 ]; then read x <"$TMP/last"; fi; seq {}000; seq {}00 >&2; if [ {} = 40 ]; then echo >"$TMP/last"; fi'
+
+held_expected() {
+	local k
+	for k in $(seq 40); do seq "${k}$1" | sed "s/^/$k\t/"; done
+}
+
+@test "held jobs, in memory and parked, keep their bytes, tags and order" {
+	run -0 --separate-stderr bash -c 'tpmap -k -j3 --tag "$1" ::: $(seq 40) 2>"$TMP/err" | cksum' sh "$held_jobs"
+	[ "$output" = "$(held_expected 000 | cksum)" ]
+	[ "$(cksum <"$TMP/err")" = "$(held_expected 00 | cksum)" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "held jobs with --line-buffer keep their bytes, tags and order" {
+	run -0 --separate-stderr bash -c 'tpmap -k -j3 --line-buffer --tag "$1" ::: $(seq 40) 2>"$TMP/err" | cksum' sh "$held_jobs"
+	[ "$output" = "$(held_expected 000 | cksum)" ]
+	[ "$(cksum <"$TMP/err")" = "$(held_expected 00 | cksum)" ]
+}
+
+@test "held jobs, in memory and parked, reach --results whole" {
+	run -0 --separate-stderr tpmap -k -j3 --results "$TMP/res" "$held_jobs" ::: $(seq 40)
+	for k in $(seq 40); do
+		seq "${k}000" | cmp - "$TMP/res/1/$k/stdout"
+		seq "${k}00" | cmp - "$TMP/res/1/$k/stderr"
+	done
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
 @test "grouped output of a large job keeps its bytes, tags and order" {
 	run -0 --separate-stderr bash -c 'tpmap -k --tag "seq 300000; seq 200000 >&2; : {}" ::: a 2>"$TMP/err" | cksum'
 	[ "$output" = "$(seq 300000 | sed 's/^/a\t/' | cksum)" ]

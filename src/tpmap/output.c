@@ -10,6 +10,10 @@
  * The status line of --progress is hidden while output goes to its
  * terminal, from the first such write until the lock is released.
  */
+/* For copy_file_range, declared by glibc for _GNU_SOURCE only. */
+#ifdef __linux__
+#define _GNU_SOURCE
+#endif
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -43,7 +47,18 @@ struct output {
 	int bol;
 	/* out_line: lines for fd 1 not written yet. */
 	struct buf batch;
+	/* -k: finished jobs held for their turn keep at most HELD_BUDGET
+	 * bytes of output in memory between them; the others are parked in
+	 * store, one unlinked file for all, written at store_end and emptied
+	 * whenever no parked job is left in it. */
+	size_t held_mem;
+	int store;
+	off_t store_end;
+	size_t nparked;
+	int store_warned;
 };
+
+#define HELD_BUDGET (1024 * 1024)
 
 /* out_line writes in blocks this large: one write per --dry-run line
  * was three quarters of its time. */
@@ -58,6 +73,7 @@ out_create(const struct tpmap_opts *o)
 	pthread_mutex_init(&out->mu, NULL);
 	out->o = o;
 	out->next_seq = 1;
+	out->store = -1;
 	if (o->keep_order) {
 		out->cap = 64;
 		out->ring = xcalloc(out->cap, sizeof(*out->ring));
@@ -105,6 +121,8 @@ out_free(struct output *out)
 	int e = out->err;
 
 	buf_free(&out->batch);
+	if (out->store >= 0)
+		close(out->store);
 	free(out->ring);
 	pthread_mutex_destroy(&out->mu);
 	free(out);
@@ -180,15 +198,14 @@ write_tagged(struct output *out, int fd, const struct job *j,
 }
 
 /*
- * Copy n bytes of file in from its start to fd: sendfile where the kernel
- * has it (no trip through userspace), else read and write.  Returns 0 or
- * an errno value.
+ * Copy n bytes of file in from offset off to fd: sendfile where the
+ * kernel has it (no trip through userspace), else read and write.
+ * Returns 0 or an errno value.
  */
 static int
-copy_out(int in, int fd, size_t n)
+copy_out(int in, int fd, off_t off, size_t n)
 {
 	char chunk[8192];	/* a worker's stack is small */
-	off_t off = 0;
 	ssize_t r, w;
 	size_t k;
 
@@ -234,7 +251,7 @@ write_stream(struct output *out, int fd, const struct job *j, int i)
 {
 	const struct buf *b = i == 0 ? &j->out : &j->err;
 	char chunk[8192];	/* a worker's stack is small */
-	off_t off = 0;
+	off_t off = 0, base = j->spilloff[i];
 	ssize_t r;
 	int bol = 1, e;
 	char last;
@@ -247,13 +264,16 @@ write_stream(struct output *out, int fd, const struct job *j, int i)
 		 * it, knowing how the spilled part ends. */
 		if (out->tty[fd])
 			term_claim(out, fd, pread(j->spill[i], &last, 1,
-			    (off_t)j->spilled[i] - 1) == 1 && last == '\n');
-		if ((e = copy_out(j->spill[i], fd, j->spilled[i])) != 0)
+			    base + (off_t)j->spilled[i] - 1) == 1 &&
+			    last == '\n');
+		if ((e = copy_out(j->spill[i], fd, base, j->spilled[i])) != 0)
 			out->err = e;
 		return;
 	}
 	while ((size_t)off < j->spilled[i] && out->err == 0) {
-		r = pread(j->spill[i], chunk, sizeof(chunk), off);
+		r = pread(j->spill[i], chunk, (size_t)j->spilled[i] - (size_t)off <
+		    sizeof(chunk) ? (size_t)j->spilled[i] - (size_t)off :
+		    sizeof(chunk), base + off);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -300,7 +320,7 @@ stream_to_path(const char *path, const struct job *j, int i)
 	if (write_full(fd, b->p, b->len) != 0)
 		e = errno;
 	else if (j->spill[i] >= 0 && j->spilled[i] > 0)
-		e = copy_out(j->spill[i], fd, j->spilled[i]);
+		e = copy_out(j->spill[i], fd, j->spilloff[i], j->spilled[i]);
 	if (e != 0) {
 		errno = e;
 		warn("%s", path);
@@ -390,6 +410,137 @@ emit_files(struct output *out, struct job *j)
 	buf_free(&path);
 }
 
+/* Write n bytes of file in from offset ioff to the store at soff: the
+ * kernel's copy_file_range where it has one, else read and write.
+ * Returns 0 or an errno value. */
+static int
+copy_to_store(int in, off_t ioff, int store, off_t soff, size_t n)
+{
+	char chunk[8192];	/* a worker's stack is small */
+	ssize_t r;
+
+#ifdef __linux__
+	while (n > 0) {
+		r = copy_file_range(in, &ioff, store, &soff, n, 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;	/* EXDEV, ENOSYS, EINVAL: fall back */
+		n -= (size_t)r;
+	}
+#endif
+	while (n > 0) {
+		r = pread(in, chunk, n < sizeof(chunk) ? n : sizeof(chunk), ioff);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? errno : EIO;
+		if (pwrite_full(store, chunk, (size_t)r, soff) != 0)
+			return errno;
+		ioff += r;
+		soff += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+/* Move stream i of held job j into the store; 0 or an errno value, with j
+ * unchanged on failure. */
+static int
+park_stream(struct output *out, struct job *j, int i)
+{
+	struct buf *b = i == 0 ? &j->out : &j->err;
+	off_t at = out->store_end;
+	int e;
+
+	if (b->len == 0 && j->spill[i] < 0)
+		return 0;
+	if (pwrite_full(out->store, b->p, b->len, at) != 0)
+		return errno;
+	if (j->spill[i] >= 0 && (e = copy_to_store(j->spill[i], 0, out->store,
+	    at + (off_t)b->len, j->spilled[i])) != 0)
+		return e;
+	if (j->spill[i] >= 0)
+		close(j->spill[i]);
+	j->spill[i] = out->store;
+	j->spilloff[i] = at;
+	j->spilled[i] += b->len;
+	j->parked[i] = 1;
+	out->store_end = at + (off_t)j->spilled[i];
+	buf_free(b);
+	return 0;
+}
+
+/* Hand back the room drain grew for reading, beyond what b holds. */
+static void
+fit(struct buf *b)
+{
+	char *p;
+
+	if (b->len == 0) {
+		buf_free(b);
+	} else if (b->cap > b->len + 1 &&
+	    (p = realloc(b->p, b->len + 1)) != NULL) {
+		b->p = p;
+		b->cap = b->len + 1;
+	}
+}
+
+/*
+ * Job j is done but must wait for its turn (-k).  Keep its output in
+ * memory while the held jobs' share stays within HELD_BUDGET and it has
+ * no spill file of its own; otherwise park it in the store, so that
+ * whatever number of jobs wait, they cost neither memory nor a descriptor
+ * each.  If the store fails (a full disk), the job keeps what it has:
+ * reported once, never lost.  Called with the lock held.
+ */
+static void
+hold(struct output *out, struct job *j)
+{
+	size_t mem;
+	int i, e = 0;
+
+	fit(&j->out);
+	fit(&j->err);
+	mem = j->out.len + j->err.len;
+	if (j->spill[0] < 0 && j->spill[1] < 0 &&
+	    mem <= HELD_BUDGET - out->held_mem) {
+		out->held_mem += mem;
+		j->heldmem = mem;
+		return;
+	}
+	if (out->store < 0 && (out->store = spill_file()) < 0)
+		e = errno;
+	for (i = 0; i < 2 && e == 0; i++)
+		e = park_stream(out, j, i);
+	if (j->parked[0] || j->parked[1])
+		out->nparked++;
+	if (e != 0 && !out->store_warned) {
+		out->store_warned = 1;
+		errno = e;
+		warn("temporary file for held job output");
+	}
+	if (e != 0) {
+		j->heldmem = j->out.len + j->err.len;
+		out->held_mem += j->heldmem;
+	}
+}
+
+/* Held job j has been emitted: its share of the budget, or of the store,
+ * is free again.  Called with the lock held. */
+static void
+unhold(struct output *out, struct job *j)
+{
+	out->held_mem -= j->heldmem;
+	j->heldmem = 0;
+	if (!j->parked[0] && !j->parked[1])
+		return;
+	/* An empty store is emptied on disk too, so that a long run that
+	 * holds jobs now and then does not grow it forever. */
+	if (--out->nparked == 0 && ftruncate(out->store, 0) == 0)
+		out->store_end = 0;
+}
+
 /* Emit one job; called with the lock held. */
 static void
 emit(struct output *out, struct job *j)
@@ -436,11 +587,14 @@ out_job_done(struct output *out, struct job *j)
 		out->ring = ring;
 		out->cap = ncap;
 	}
+	if (j->seq != out->next_seq)
+		hold(out, j);
 	out->ring[j->seq % out->cap] = j;
 	while ((j = out->ring[out->next_seq % out->cap]) != NULL) {
 		out->ring[out->next_seq % out->cap] = NULL;
 		out->next_seq++;
 		emit(out, j);
+		unhold(out, j);
 		/* XXX: freed under the lock; cheap next to the writes. */
 		job_free(j);
 	}

@@ -235,10 +235,12 @@ job_reset_output(struct job *j)
 	buf_reset(&j->out);
 	buf_reset(&j->err);
 	for (i = 0; i < 2; i++) {
-		if (j->spill[i] >= 0)
+		if (j->spill[i] >= 0 && !j->parked[i])
 			close(j->spill[i]);
 		j->spill[i] = -1;
 		j->spilled[i] = 0;
+		j->spilloff[i] = 0;
+		j->parked[i] = 0;
 	}
 }
 
@@ -361,9 +363,7 @@ out:
  */
 #define MEM_BUDGET (64 * 1024)
 
-/* An unlinked temporary file in $TMPDIR (or /tmp): nothing is left behind
- * on any exit, SIGKILL included.  -1 with errno on failure. */
-static int
+int
 spill_file(void)
 {
 	const char *dir = getenv("TMPDIR");

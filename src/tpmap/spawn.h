@@ -52,9 +52,15 @@ struct job {
 	struct buf out;			/* grouped stdout */
 	struct buf err;			/* grouped stderr */
 	/* What did not fit the in-memory budget: the rest of each stream,
-	 * after out / err, in an unlinked temporary file (-1: none). */
+	 * after out / err, in an unlinked temporary file (-1: none), from
+	 * offset spilloff.  A finished job held for its turn may be parked:
+	 * out / err and its own spill moved into output's shared store,
+	 * which spill[i] then names and job_free leaves open. */
 	int spill[2];			/* stdout, stderr */
 	size_t spilled[2];		/* bytes in them */
+	off_t spilloff[2];
+	int parked[2];
+	size_t heldmem;			/* counted in output's held budget */
 	struct timespec t_start;
 	double runtime;			/* seconds */
 	struct job *next;		/* output's reorder list */
@@ -64,6 +70,11 @@ struct spawn_ctx;
 
 /* A new job with nothing in it, owned by the caller. */
 struct job *job_new(void);
+
+/* An unlinked temporary file in $TMPDIR (or /tmp), close-on-exec: nothing
+ * is left behind on any exit, SIGKILL included.  -1 with errno on
+ * failure. */
+int spill_file(void);
 
 /* Forget the job's output, the spilled part included (--retries). */
 void job_reset_output(struct job *j);

@@ -8,6 +8,7 @@
 #define TPMAP_UTIL_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* A growable byte buffer.  p is NUL-terminated whenever cap > 0 (the
  * terminator is not counted in len), so p can be passed to C string
@@ -41,5 +42,8 @@ int hexval(int c);
 /* write(2) all n bytes of p to fd, again after EINTR and short writes;
  * 0, or -1 with errno. */
 int write_full(int fd, const void *p, size_t n);
+
+/* The same with pwrite(2), at offset off. */
+int pwrite_full(int fd, const void *p, size_t n, off_t off);
 
 #endif /* TPMAP_UTIL_H */
