@@ -48,6 +48,15 @@ fish_opts() {
 	diff <(help_opts) <(man_opts)
 }
 
+# Only what the pages say counts: a machine whose man database lacks a
+# page they refer to adds lines about itself.
+@test "both man pages are mandoc -T lint clean" {
+	run -0 bash -c 'mandoc -T lint "$@" 2>&1 |
+		awk "!/referenced manual not found|mandoc\.db/"' _ \
+		"$TPMAP_ROOT/man/tpmap.1" "$TPMAP_ROOT/man/libtp.3"
+	[ "$output" = "" ]
+}
+
 @test "bash completion lists exactly the options of --help" {
 	diff <(help_opts) <(bash_opts)
 }
