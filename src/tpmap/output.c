@@ -10,10 +10,6 @@
  * The status line of --progress is hidden while output goes to its
  * terminal, from the first such write until the lock is released.
  */
-/* For copy_file_range, declared by glibc for _GNU_SOURCE only. */
-#ifdef __linux__
-#define _GNU_SOURCE
-#endif
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +45,8 @@ struct output {
 	struct buf batch;
 	/* -k: finished jobs held for their turn keep at most HELD_BUDGET
 	 * bytes of output in memory between them; the others are parked in
-	 * store, one unlinked file for all, written at store_end and emptied
-	 * whenever no parked job is left in it. */
+	 * store, one unlinked file for all, appended to at store_end (its
+	 * file offset) and emptied whenever no parked job is left in it. */
 	size_t held_mem;
 	int store;
 	off_t store_end;
@@ -410,56 +406,26 @@ emit_files(struct output *out, struct job *j)
 	buf_free(&path);
 }
 
-/* Write n bytes of file in from offset ioff to the store at soff: the
- * kernel's copy_file_range where it has one, else read and write.
- * Returns 0 or an errno value. */
-static int
-copy_to_store(int in, off_t ioff, int store, off_t soff, size_t n)
-{
-	char chunk[8192];	/* a worker's stack is small */
-	ssize_t r;
-
-#ifdef __linux__
-	while (n > 0) {
-		r = copy_file_range(in, &ioff, store, &soff, n, 0);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;	/* EXDEV, ENOSYS, EINVAL: fall back */
-		n -= (size_t)r;
-	}
-#endif
-	while (n > 0) {
-		r = pread(in, chunk, n < sizeof(chunk) ? n : sizeof(chunk), ioff);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? errno : EIO;
-		if (pwrite_full(store, chunk, (size_t)r, soff) != 0)
-			return errno;
-		ioff += r;
-		soff += r;
-		n -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Move stream i of held job j into the store; 0 or an errno value, with j
- * unchanged on failure. */
+/* Move stream i of held job j into the store (its spill file with
+ * copy_out, in the kernel); 0 or an errno value, with j unchanged and the
+ * store's offset back at store_end on failure. */
 static int
 park_stream(struct output *out, struct job *j, int i)
 {
 	struct buf *b = i == 0 ? &j->out : &j->err;
 	off_t at = out->store_end;
-	int e;
+	int e = 0;
 
 	if (b->len == 0 && j->spill[i] < 0)
 		return 0;
-	if (pwrite_full(out->store, b->p, b->len, at) != 0)
-		return errno;
-	if (j->spill[i] >= 0 && (e = copy_to_store(j->spill[i], 0, out->store,
-	    at + (off_t)b->len, j->spilled[i])) != 0)
+	if (write_full(out->store, b->p, b->len) != 0)
+		e = errno;
+	else if (j->spill[i] >= 0)
+		e = copy_out(j->spill[i], out->store, 0, j->spilled[i]);
+	if (e != 0) {
+		lseek(out->store, at, SEEK_SET);
 		return e;
+	}
 	if (j->spill[i] >= 0)
 		close(j->spill[i]);
 	j->spill[i] = out->store;
@@ -537,7 +503,8 @@ unhold(struct output *out, struct job *j)
 		return;
 	/* An empty store is emptied on disk too, so that a long run that
 	 * holds jobs now and then does not grow it forever. */
-	if (--out->nparked == 0 && ftruncate(out->store, 0) == 0)
+	if (--out->nparked == 0 && ftruncate(out->store, 0) == 0 &&
+	    lseek(out->store, 0, SEEK_SET) == 0)
 		out->store_end = 0;
 }
 

@@ -175,22 +175,3 @@ write_full(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
-
-int
-pwrite_full(int fd, const void *p, size_t n, off_t off)
-{
-	const char *s = p;
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = pwrite(fd, s, n, off)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		s += w;
-		off += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}

@@ -43,7 +43,4 @@ int hexval(int c);
  * 0, or -1 with errno. */
 int write_full(int fd, const void *p, size_t n);
 
-/* The same with pwrite(2), at offset off. */
-int pwrite_full(int fd, const void *p, size_t n, off_t off);
-
 #endif /* TPMAP_UTIL_H */
