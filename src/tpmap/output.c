@@ -43,6 +43,9 @@ struct output {
 	int bol;
 	/* out_line: lines for fd 1 not written yet. */
 	struct buf batch;
+	/* write_tagged_bol: tagged lines not written yet (three writes a
+	 * line made --tag output system-call bound). */
+	struct buf tagged;
 	/* -k: finished jobs held for their turn keep at most HELD_BUDGET
 	 * bytes of output in memory between them; the others are parked in
 	 * store, one unlinked file for all, appended to at store_end (its
@@ -117,6 +120,7 @@ out_free(struct output *out)
 	int e = out->err;
 
 	buf_free(&out->batch);
+	buf_free(&out->tagged);
 	if (out->store >= 0)
 		close(out->store);
 	free(out->ring);
@@ -174,14 +178,20 @@ write_tagged_bol(struct output *out, int fd, const struct job *j,
 		nl = memchr(p, '\n', n);
 		len = nl != NULL ? (size_t)(nl - p) + 1 : n;
 		if (*bol) {
-			write_all(out, fd, j->tag, j->taglen);
-			write_all(out, fd, "\t", 1);
+			buf_add(&out->tagged, j->tag, j->taglen);
+			buf_addc(&out->tagged, '\t');
 		}
-		write_all(out, fd, p, len);
+		buf_add(&out->tagged, p, len);
+		if (out->tagged.len >= BATCH_MAX) {
+			write_all(out, fd, out->tagged.p, out->tagged.len);
+			buf_reset(&out->tagged);
+		}
 		*bol = nl != NULL;
 		p += len;
 		n -= len;
 	}
+	write_all(out, fd, out->tagged.p, out->tagged.len);
+	buf_reset(&out->tagged);
 }
 
 static void
