@@ -177,8 +177,11 @@ alive() {
 	timeout 30 cat "$TMP/go" >/dev/null
 	timeout 30 sh -c 'until grep -q "^1	" "$1"; do :; done' sh "$TMP/log"
 	kill -9 "$pid"
-	wait "$pid" || true
-	pkill -f 'sleep 1000' || true
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 137 ]
+	# SIGKILL gave tpmap no chance to stop job 2: it is still there.
+	pkill -f 'sleep 1000'
 	run -0 cut -f 1,7,9 "$TMP/log"
 	[ "$output" = $'Seq\tExitval\tCommand\n1\t0\tif [ 1 = 1 ]; then echo done; else echo go >"$TMP/go"; sleep 1000; fi' ]
 }
