@@ -215,3 +215,30 @@ std_fds_only() {
 	run -0 --separate-stderr std_fds_only write_to_five
 	[ "$(cat "$TMP/five")" = "hi" ]
 }
+
+# threads_while_running WORD...: tpmap -j2 over ::: WORD...; once every
+# job has started and blocks, print how many threads tpmap has, then let
+# the jobs end and print their output.
+threads_while_running() {
+	local pid n=$#
+	mkfifo "$TMP/ready" "$TMP/go"
+	tpmap -j2 -k 'echo >"$TMP/ready"; read x <"$TMP/go"; echo {}' ::: "$@" &
+	pid=$!
+	timeout 30 sh -c 'for i in $(seq '"$n"'); do read a; done' 0<>"$TMP/ready"
+	ls "/proc/$pid/task" | wc -l
+	# Opened read-write: each job's read gets its own line.
+	timeout 30 sh -c 'for i in $(seq '"$n"'); do echo; done' 1<>"$TMP/go"
+	wait "$pid"
+}
+
+@test "one job from ::: runs on tpmap's own thread, starting no other" {
+	run -0 --separate-stderr threads_while_running a
+	[ "$output" = $'1\na' ]
+}
+
+@test "two jobs from ::: run on workers (the count above can fail)" {
+	run -0 --separate-stderr threads_while_running a b
+	[ "${lines[0]}" -gt 2 ]
+	[ "${lines[1]}" = a ]
+	[ "${lines[2]}" = b ]
+}

@@ -212,22 +212,23 @@ alive() {
 
 # --- signals ---
 
-# Start tpmap with two jobs that record their pids and a grandchild's and
-# block; once both have, send tpmap SIG and check that it died of it and
-# left nothing running.
+# Start tpmap with N jobs (default two) that record their pids and a
+# grandchild's and block; once all have, send tpmap SIG and check that it
+# died of it and left nothing running.  One job from ::: is run by
+# tpmap's main thread alone, two by its workers: both paths are tested.
 signal_test() {
-	local sig=$1 pid st
+	local sig=$1 n=${2:-2} pid st
 	mkfifo "$TMP/ready"
-	tpmap -j2 'sleep 1000 & echo $! >"$TMP/p{}"; echo $$ >>"$TMP/p{}"; echo >"$TMP/ready"; wait' ::: 1 2 3>&- &
+	tpmap -j2 'sleep 1000 & echo $! >"$TMP/p{}"; echo $$ >>"$TMP/p{}"; echo >"$TMP/ready"; wait' ::: $(seq "$n") 3>&- &
 	pid=$!
-	# Opened read-write, the FIFO does not give EOF between the two
-	# jobs' writes.  Both jobs have written their pids before opening it.
-	timeout 30 sh -c 'read a; read b' 0<>"$TMP/ready"
+	# Opened read-write, the FIFO does not give EOF between the
+	# jobs' writes.  Each job has written its pids before opening it.
+	timeout 30 sh -c 'for i in $(seq '"$n"'); do read a; done' 0<>"$TMP/ready"
 	kill -"$sig" "$pid"
 	st=0
 	wait "$pid" || st=$?
 	echo "status $st"
-	alive "$TMP/p1" "$TMP/p2"
+	alive "$TMP"/p[0-9]*
 }
 
 @test "SIGINT terminates every job's process group and tpmap dies of it" {
@@ -245,6 +246,21 @@ signal_test() {
 	[ "$output" = "status 129" ]
 }
 
+@test "SIGINT terminates a job run alone, and tpmap dies of it" {
+	run -0 signal_test INT 1
+	[ "$output" = "status 130" ]
+}
+
+@test "SIGTERM terminates a job run alone, and tpmap dies of it" {
+	run -0 signal_test TERM 1
+	[ "$output" = "status 143" ]
+}
+
+@test "SIGHUP terminates a job run alone, and tpmap dies of it" {
+	run -0 signal_test HUP 1
+	[ "$output" = "status 129" ]
+}
+
 # --- the output side ---
 
 @test "a write error on stdout gives one message and status 255" {
@@ -259,6 +275,21 @@ signal_test() {
 	}
 	run -0 --separate-stderr closed
 	[ "$output" = $'1\nstatus 141' ]
+	[ "$stderr" = "" ]
+	[ "$(alive "$TMP/pids")" = "" ]
+}
+
+@test "stdout closed while a job runs alone stops tpmap quietly" {
+	closed() {
+		mkfifo "$TMP/ready"
+		# The reader goes once the job has recorded its pids; the
+		# job would block for ever.
+		timeout 60 tpmap 'true {}; sleep 1000 & echo $! >"$TMP/pids"; echo $$ >>"$TMP/pids"; echo >"$TMP/ready"; wait' ::: 1 |
+		    timeout 30 sh -c 'read a <"$0"' "$TMP/ready"
+		echo "status ${PIPESTATUS[0]}"
+	}
+	run -0 --separate-stderr closed
+	[ "$output" = "status 141" ]
 	[ "$stderr" = "" ]
 	[ "$(alive "$TMP/pids")" = "" ]
 }

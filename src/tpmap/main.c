@@ -8,7 +8,9 @@
  * Each worker runs one job at a time in a job slot (inside make, after
  * taking a slot from make's jobserver); the executor's done callback hands
  * the finished job to output.  Signals are taken by a dedicated thread
- * with sigwait, never by the workers.
+ * with sigwait, never by the workers.  A run of a single job read from
+ * ::: words, the common `tpmap cmd ::: x`, starts no thread at all: see
+ * run_alone.
  */
 #define _DEFAULT_SOURCE	/* getloadavg, random */
 #include <err.h>
@@ -57,6 +59,7 @@ struct run {
 	size_t ncolnames;
 	struct spawn_ctx *sc;
 	struct output *out;
+	struct tp_executor *ex;		/* started with the first submit */
 	pthread_mutex_t mu;		/* guards busy */
 	unsigned char *busy;		/* slot i + 1 is taken */
 	unsigned nslots;
@@ -437,7 +440,10 @@ run_job(struct tp_future *self, void *arg, void **result)
 	pthread_mutex_lock(&r->mu);
 	r->running[j->slot - 1] = self;
 	pthread_mutex_unlock(&r->mu);
-	if (tp_future_set_cancel_hook(self, cancel_job, j) != 0 ||
+	/* self is NULL in run_alone, whose signal handler terminates the
+	 * job without libtp. */
+	if ((self != NULL &&
+	    tp_future_set_cancel_hook(self, cancel_job, j) != 0) ||
 	    atomic_load(&r->stopping))
 		j->skipped = 1;
 	else
@@ -460,7 +466,8 @@ run_job(struct tp_future *self, void *arg, void **result)
 		    atomic_load(&r->stopping))
 			break;
 	}
-	(void)tp_future_set_cancel_hook(self, NULL, NULL);
+	if (self != NULL)
+		(void)tp_future_set_cancel_hook(self, NULL, NULL);
 	pthread_mutex_lock(&r->mu);
 	r->running[j->slot - 1] = NULL;
 	pthread_mutex_unlock(&r->mu);
@@ -501,12 +508,10 @@ timeout_message(struct run *r, const struct job *j)
 	buf_free(&b);
 }
 
-/* The executor's done callback: every job ends here, run or cancelled. */
+/* Every job ends here, run or cancelled: count, log and print it. */
 static void
-job_done(struct tp_future *f, void *arg)
+finish_job(struct run *r, struct job *j)
 {
-	struct run *r = arg;
-	struct job *j = tp_future_arg(f);
 	enum halt_when h = HALT_NEVER;
 	struct buf msg = { 0 };
 	int matched, failed;
@@ -545,6 +550,13 @@ job_done(struct tp_future *f, void *arg)
 		stop(r, STOP_OUTPUT);
 		cancel_running(r);
 	}
+}
+
+/* The executor's done callback. */
+static void
+job_done(struct tp_future *f, void *arg)
+{
+	finish_job(arg, tp_future_arg(f));
 }
 
 /* Copy an argument set into the job: input's fields live until the next
@@ -913,13 +925,141 @@ raw_template(const struct tpmap_opts *o, const char *opt, const char *str)
 }
 
 /*
+ * When stdout is a pipe or socket, notice at once that its reader has gone
+ * (tpmap ... | head -1), not at the next write, which may be after jobs
+ * that never end: stop starting jobs and terminate the running ones.
+ */
+static void *
+watch_stdout(void *arg)
+{
+	struct run *r = arg;
+	struct pollfd pfd;
+
+	pfd.fd = 1;
+	pfd.events = 0;		/* POLLERR and POLLHUP need no asking */
+	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
+		;
+	if (pfd.revents & (POLLERR | POLLHUP))
+		stop_and_cancel(r, STOP_OUTPUT);
+	return NULL;
+}
+
+/* stdout is a pipe or a socket, whose reader may go. */
+static int
+stdout_is_pipe(void)
+{
+	struct stat st;
+
+	return fstat(1, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/*
+ * Before the first job is submitted: the signal thread, the stdout
+ * watcher, the executor and the progress line.  Exits on failure.
+ */
+static void
+start_threads(struct run *r)
+{
+	const struct tpmap_opts *o = r->o;
+	struct tp_executor_opts xo = TP_EXECUTOR_OPTS_INIT;
+	sigset_t sigs;
+	pthread_t tid;
+	int e;
+
+	/* Block the signals in every thread but sig_thread, which takes
+	 * them synchronously. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((e = pthread_create(&tid, NULL, sig_thread, r)) != 0)
+		errx(255, "pthread_create: %s", strerror(e));
+	pthread_detach(tid);
+	if (stdout_is_pipe() &&
+	    pthread_create(&tid, NULL, watch_stdout, r) == 0)
+		pthread_detach(tid);
+	xo.max_queued = o->jobs;
+	xo.stack_size = WORKER_STACK;
+	xo.on_done = job_done;
+	xo.on_done_arg = r;
+	if ((e = tp_executor_create(&r->ex, o->jobs, &xo)) != 0)
+		errx(255, "cannot start %u workers: %s", o->jobs, strerror(e));
+	/* Its thread, too, must leave the signals to sig_thread. */
+	r->pg = progress_create(o);
+	out_set_progress(r->out, r->pg);
+}
+
+/* run_alone's signal handler: what sig_thread does, in what a handler
+ * may do (lock-free atomics and write(2)); there is no jobserver wait
+ * to cancel, as the only job runs on make's implicit slot. */
+static struct run *alone;
+
+static void
+alone_signal(int sig)
+{
+	int none = 0;
+
+	(void)atomic_compare_exchange_strong(&alone->stopping, &none, sig);
+	spawn_terminate(alone->sc, 1);
+}
+
+/* Whether a run may be a single job run by run_alone: its input is all
+ * ::: words, so that looking for a second job cannot block, and nothing
+ * needs a thread or the executor (the progress line, --resume). */
+static int
+may_run_alone(const struct tpmap_opts *o)
+{
+	size_t i;
+
+	if (o->dry_run || o->in.nsources == 0 || o->bar || o->eta ||
+	    o->progress || o->resume || o->resume_failed)
+		return 0;
+	for (i = 0; i < o->in.nsources; i++)
+		if (o->in.sources[i].kind != INPUT_WORDS)
+			return 0;
+	return 1;
+}
+
+/*
+ * The whole input is one job: run it on the main thread, with no
+ * executor, signal thread or stdout watcher.  Starting them costs more
+ * than the rest of tpmap's own start-up on a small machine (bench/README.md,
+ * "startup").  The signals get a handler that terminates the job as
+ * sig_thread would, and spawn polls stdout in place of watch_stdout.
+ */
+static int
+run_alone(struct run *r, struct job *j)
+{
+	struct sigaction sa;
+	void *result;
+
+	alone = r;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = alone_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (stdout_is_pipe())
+		spawn_watch_output(r->sc, 1);
+	r->nsubmitted++;
+	(void)run_job(NULL, j, &result);
+	if (spawn_output_gone(r->sc))
+		stop(r, STOP_OUTPUT);
+	finish_job(r, j);
+	return 0;
+}
+
+/*
  * Hand job j to the executor, or print it (--dry-run), or drop it when the
  * job log says it has run (--resume) or succeeded (--resume-failed).
  * Returns 0, or 255 when it could not be submitted.
  */
 static int
-submit(struct run *r, struct tp_executor *ex, struct job *j,
-    const struct logset *logs)
+submit(struct run *r, struct job *j, const struct logset *logs)
 {
 	const struct logged *l;
 	int e;
@@ -944,7 +1084,9 @@ submit(struct run *r, struct tp_executor *ex, struct job *j,
 	    (r->tagt == NULL || !tmpl_uses_slot(r->tagt)) &&
 	    (r->rest == NULL || !tmpl_uses_slot(r->rest)))
 		build(r, j);
-	if ((e = tp_submit(ex, run_job, j, NULL)) != 0) {
+	if (r->ex == NULL)
+		start_threads(r);
+	if ((e = tp_submit(r->ex, run_job, j, NULL)) != 0) {
 		warnx("cannot submit job %llu: %s", j->seq, strerror(e));
 		job_free(j);
 		return 255;
@@ -953,44 +1095,20 @@ submit(struct run *r, struct tp_executor *ex, struct job *j,
 	return 0;
 }
 
-/*
- * When stdout is a pipe or socket, notice at once that its reader has gone
- * (tpmap ... | head -1), not at the next write, which may be after jobs
- * that never end: stop starting jobs and terminate the running ones.
- */
-static void *
-watch_stdout(void *arg)
-{
-	struct run *r = arg;
-	struct pollfd pfd;
-
-	pfd.fd = 1;
-	pfd.events = 0;		/* POLLERR and POLLHUP need no asking */
-	while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
-		;
-	if (pfd.revents & (POLLERR | POLLHUP))
-		stop_and_cancel(r, STOP_OUTPUT);
-	return NULL;
-}
-
 int
 main(int argc, char *argv[])
 {
 	struct tpmap_opts o;
-	struct tp_executor_opts xo = TP_EXECUTOR_OPTS_INIT;
-	struct tp_executor *ex = NULL;
 	struct jobserver *js;
 	struct input *in;
 	struct run r;
-	struct job *j;
+	struct job *j, *first;
 	char err[256];
 	char *const *names;
 	size_t nnames;
 	sigset_t sigs;
-	pthread_t sigtid;
 	unsigned long long seq = 0;
 	struct logset logs = { 0 };
-	struct stat st;
 	struct job **all = NULL;
 	size_t i, k, nall = 0, capall = 0;
 	int rc, e, status, sig;
@@ -1067,33 +1185,8 @@ main(int argc, char *argv[])
 	r.busy = xcalloc(r.nslots, 1);
 	r.running = xcalloc(r.nslots, sizeof(*r.running));
 	r.out = out_create(&o);
-	if (!o.dry_run) {
+	if (!o.dry_run)
 		r.sc = spawn_create(&o, r.nslots, r.out);
-		/* Block the signals in every thread but sig_thread, which
-		 * takes them synchronously. */
-		sigemptyset(&sigs);
-		sigaddset(&sigs, SIGINT);
-		sigaddset(&sigs, SIGTERM);
-		sigaddset(&sigs, SIGHUP);
-		pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-		if ((e = pthread_create(&sigtid, NULL, sig_thread, &r)) != 0)
-			errx(255, "pthread_create: %s", strerror(e));
-		pthread_detach(sigtid);
-		if (fstat(1, &st) == 0 &&
-		    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)) &&
-		    pthread_create(&sigtid, NULL, watch_stdout, &r) == 0)
-			pthread_detach(sigtid);
-		xo.max_queued = o.jobs;
-		xo.stack_size = WORKER_STACK;
-		xo.on_done = job_done;
-		xo.on_done_arg = &r;
-		if ((e = tp_executor_create(&ex, o.jobs, &xo)) != 0)
-			errx(255, "cannot start %u workers: %s", o.jobs,
-			    strerror(e));
-		/* Its thread, too, must leave the signals to sig_thread. */
-		r.pg = progress_create(&o);
-		out_set_progress(r.out, r.pg);
-	}
 
 	status = 0;
 	if (o.retry_failed) {
@@ -1113,7 +1206,7 @@ main(int argc, char *argv[])
 			j->cmdlen = strlen(j->cmd);
 			if (!cmd_split(j->cmd, j->cmdlen, &j->argv))
 				j->argv = NULL;
-			status = submit(&r, ex, j, NULL);
+			status = submit(&r, j, NULL);
 		}
 	} else if (o.shuf || o.halt.percent > 0) {
 		/* Every job first: to shuffle them, or to know N% of what. */
@@ -1138,12 +1231,16 @@ main(int argc, char *argv[])
 		progress_total(r.pg, nall);
 		for (i = 0; i < nall; i++) {
 			if (status == 0 && !atomic_load(&r.stopping))
-				status = submit(&r, ex, all[i], &logs);
+				status = submit(&r, all[i], &logs);
 			else
 				job_free(all[i]);
 		}
 		free(all);
 	} else {
+		/* The first job waits for the second to be read: without
+		 * one, it runs alone. */
+		first = NULL;
+		rc = 0;
 		while (!atomic_load(&r.stopping) && !out_failed(r.out)) {
 			if ((rc = next_job(&r, in, &j)) <= 0) {
 				if (rc < 0)
@@ -1151,16 +1248,32 @@ main(int argc, char *argv[])
 				break;
 			}
 			j->seq = ++seq;
-			if ((status = submit(&r, ex, j, &logs)) != 0)
+			if (seq == 1 && may_run_alone(&o)) {
+				first = j;
+				continue;
+			}
+			if (first != NULL) {
+				status = submit(&r, first, &logs);
+				first = NULL;
+				if (status != 0) {
+					job_free(j);
+					break;
+				}
+			}
+			if ((status = submit(&r, j, &logs)) != 0)
 				break;
 		}
+		if (first != NULL && rc == 0)
+			status = run_alone(&r, first);
+		else if (first != NULL && (e = submit(&r, first, &logs)) != 0)
+			status = e;
 	}
 	/* Nothing more is submitted: the total is known. */
 	out_flush(r.out);
 	progress_total(r.pg, r.nsubmitted);
 	/* Waits for every job; their output is emitted by then, and their
 	 * jobserver tokens are back. */
-	tp_executor_free(ex);
+	tp_executor_free(r.ex);
 	progress_free(r.pg);
 	pthread_mutex_lock(&r.teardown_mu);
 	r.torn_down = 1;

@@ -58,6 +58,8 @@ struct spawn_ctx {
 	struct slot_env *slots;		/* index slot - 1 */
 	pthread_mutex_t pidmu;
 	atomic_int spill_warned;	/* the spill failure was reported */
+	int watchfd;			/* spawn_watch_output's, or -1 */
+	atomic_int output_gone;		/* its reader went during a job */
 };
 
 static const char *const jobvars[NJOBVARS] = {
@@ -180,6 +182,8 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	sc->nslots = nslots;
 	sc->slots = xcalloc(nslots, sizeof(*sc->slots));
 	pthread_mutex_init(&sc->pidmu, NULL);
+	sc->watchfd = -1;
+	atomic_init(&sc->output_gone, 0);
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
 	for (s = 0; s < nslots; s++) {
@@ -266,12 +270,26 @@ spawn_terminate(struct spawn_ctx *sc, unsigned slot)
 {
 	struct slot_env *se = &sc->slots[slot - 1];
 	ssize_t w;
+	int saved = errno;
 
 	atomic_store(&se->kill, 1);
 	/* A full pipe already holds a wake-up; nothing is lost. */
 	do
 		w = write(se->wake[1], "", 1);
 	while (w < 0 && errno == EINTR);
+	errno = saved;
+}
+
+void
+spawn_watch_output(struct spawn_ctx *sc, int fd)
+{
+	sc->watchfd = fd;
+}
+
+int
+spawn_output_gone(struct spawn_ctx *sc)
+{
+	return atomic_load(&sc->output_gone);
 }
 
 static void
@@ -489,7 +507,7 @@ static void
 collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 {
 	struct slot_env *se = &sc->slots[j->slot - 1];
-	struct pollfd pfd[4];
+	struct pollfd pfd[5];
 	const struct termseq *ts = &sc->termseq;
 	double deadline, t;
 	size_t step = 0;
@@ -502,6 +520,8 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 	pfd[3].fd = exit_fd(pid);
 	for (i = 0; i < 4; i++)
 		pfd[i].events = POLLIN;
+	pfd[4].fd = sc->watchfd;
+	pfd[4].events = 0;	/* POLLERR and POLLHUP need no asking */
 	nopen = (outfd >= 0) + (errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
@@ -528,7 +548,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 		ms = -1;
 		if (deadline >= 0)
 			ms = (int)((deadline - now_mono()) * 1000) + 1;
-		if (poll(pfd, 4, ms) < 0) {
+		if (poll(pfd, 5, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -550,6 +570,12 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 			exited = 1;
 			close(pfd[3].fd);
 			pfd[3].fd = -1;
+		}
+		if (pfd[4].fd >= 0 &&
+		    (pfd[4].revents & (POLLERR | POLLHUP)) != 0) {
+			atomic_store(&sc->output_gone, 1);
+			atomic_store(&se->kill, 1);
+			pfd[4].fd = -1;
 		}
 	}
 	if (pfd[3].fd >= 0)

@@ -97,9 +97,18 @@ void spawn_free(struct spawn_ctx *sc);
 int spawn_run(struct spawn_ctx *sc, struct job *j);
 
 /* Ask the job running in slot (1..nslots) to terminate: its worker sends
- * its process group the --termseq sequence.  Returns at once; safe to
- * call when the slot is idle (the request is then dropped).  Thread-safe;
- * not async-signal-safe. */
+ * its process group the --termseq sequence.  Returns at once.  Call it
+ * only while a job runs in the slot: a request made while the slot is
+ * idle is kept and would end its next job at once.  Thread-safe and
+ * async-signal-safe (an atomic store and a write(2)). */
 void spawn_terminate(struct spawn_ctx *sc, unsigned slot);
+
+/* While a job runs, also poll fd (tpmap's stdout, a pipe or socket) for
+ * its reader going away; when it does, the job is terminated as by
+ * spawn_terminate and spawn_output_gone says so from then on.  For a
+ * run without a thread of its own to watch stdout.  Call before
+ * spawn_run; not thread-safe. */
+void spawn_watch_output(struct spawn_ctx *sc, int fd);
+int spawn_output_gone(struct spawn_ctx *sc);
 
 #endif /* TPMAP_SPAWN_H */
