@@ -801,6 +801,19 @@ next_job(struct run *r, struct input *in, struct job **jp)
 	return 1;
 }
 
+/* The signals that stop tpmap. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+stop_signal_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
 /* The signal thread: on SIGINT, SIGTERM or SIGHUP stop starting jobs,
  * terminate the running ones, and let main die of the same signal. */
 static void *
@@ -810,10 +823,7 @@ sig_thread(void *arg)
 	sigset_t set;
 	int sig;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	stop_signal_set(&set);
 	if (sigwait(&set, &sig) != 0)
 		return NULL;
 	stop_and_cancel(r, sig);
@@ -969,10 +979,7 @@ start_threads(struct run *r)
 
 	/* Block the signals in every thread but sig_thread, which takes
 	 * them synchronously. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
+	stop_signal_set(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if ((e = pthread_create(&tid, NULL, sig_thread, r)) != 0)
 		errx(255, "pthread_create: %s", strerror(e));
@@ -1034,15 +1041,15 @@ run_alone(struct run *r, struct job *j)
 {
 	struct sigaction sa;
 	void *result;
+	size_t i;
 
 	alone = r;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = alone_signal;
 	sa.sa_flags = SA_RESTART;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
 	if (stdout_is_pipe())
 		spawn_watch_output(r->sc, 1);
 	r->nsubmitted++;
