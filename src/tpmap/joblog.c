@@ -18,7 +18,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,30 +35,11 @@ struct joblog {
 	int fd;
 	char *path;
 	enum joblog_format fmt;
-	pthread_mutex_t mu;
 	int failed;
 };
 
 static const char b64chars[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static int
-write_all(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return errno;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
 
 /*
  * The format of the log already in path: JSON when its first byte is {,
@@ -107,7 +87,7 @@ joblog_open(const char *path, int append, enum joblog_format fmt)
 		return NULL;
 	}
 	if (fmt == JOBLOG_TSV && fstat(fd, &st) == 0 && st.st_size == 0 &&
-	    (e = write_all(fd, header, sizeof(header) - 1)) != 0) {
+	    (e = write_full(fd, header, sizeof(header) - 1) == 0 ? 0 : errno) != 0) {
 		warnx("--joblog %s: %s", path, strerror(e));
 		close(fd);
 		return NULL;
@@ -116,7 +96,6 @@ joblog_open(const char *path, int append, enum joblog_format fmt)
 	jl->fd = fd;
 	jl->path = xstrdup(path);
 	jl->fmt = fmt;
-	pthread_mutex_init(&jl->mu, NULL);
 	return jl;
 }
 
@@ -267,10 +246,10 @@ tsv_row(struct buf *b, const struct job *j, int exitval, int sig)
 	int n;
 
 	n = snprintf(num, sizeof(num),
-	    "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%zu\t%d\t%d\t",
+	    "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%llu\t%d\t%d\t",
 	    j->seq, (long long)j->wall_start.tv_sec,
 	    j->wall_start.tv_nsec / 1000000, j->runtime,
-	    j->out.len + j->spilled[0], exitval, sig);
+	    j->out[0].total, exitval, sig);
 	buf_add(b, num, (size_t)n);
 	if (j->cmd != NULL)
 		buf_add(b, j->cmd, j->cmdlen);
@@ -295,12 +274,12 @@ json_row(struct buf *b, const struct job *j, int exitval, int sig)
 	n = snprintf(num, sizeof(num),
 	    "{\"seq\":%llu,\"host\":\":\",\"slot\":%u,"
 	    "\"starttime\":%lld.%06ld,\"endtime\":%lld.%06lld,"
-	    "\"runtime\":%.6f,\"stdin_bytes\":0,\"stdout_bytes\":%zu,"
-	    "\"stderr_bytes\":%zu,\"exitval\":%d,\"signal\":%d,"
+	    "\"runtime\":%.6f,\"stdin_bytes\":0,\"stdout_bytes\":%llu,"
+	    "\"stderr_bytes\":%llu,\"exitval\":%d,\"signal\":%d,"
 	    "\"timed_out\":%s,\"attempts\":%u",
 	    j->seq, j->slot, (long long)j->wall_start.tv_sec,
 	    j->wall_start.tv_nsec / 1000, end_s, end_ns / 1000, j->runtime,
-	    j->out.len + j->spilled[0], j->err.len + j->spilled[1], exitval,
+	    j->out[0].total, j->out[1].total, exitval,
 	    sig, j->timed_out ? "true" : "false",
 	    j->attempts > 0 ? j->attempts : 1);
 	buf_add(b, num, (size_t)n);
@@ -329,13 +308,11 @@ joblog_write(struct joblog *jl, const struct job *j)
 		json_row(&b, j, exitval, sig);
 	else
 		tsv_row(&b, j, exitval, sig);
-	pthread_mutex_lock(&jl->mu);
-	e = write_all(jl->fd, b.p, b.len);
+	e = write_full(jl->fd, b.p, b.len) == 0 ? 0 : errno;
 	if (e != 0 && !jl->failed) {
 		jl->failed = 1;
 		warnx("--joblog %s: %s", jl->path, strerror(e));
 	}
-	pthread_mutex_unlock(&jl->mu);
 	buf_free(&b);
 	return e;
 }
@@ -346,7 +323,6 @@ joblog_close(struct joblog *jl)
 	if (jl == NULL)
 		return;
 	close(jl->fd);
-	pthread_mutex_destroy(&jl->mu);
 	free(jl->path);
 	free(jl);
 }

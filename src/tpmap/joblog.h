@@ -20,7 +20,8 @@
 #ifndef TPMAP_JOBLOG_H
 #define TPMAP_JOBLOG_H
 
-#include "spawn.h"
+#include "job.h"
+#include "options.h"
 
 struct joblog;
 
@@ -31,7 +32,8 @@ struct joblog;
 struct joblog *joblog_open(const char *path, int append,
     enum joblog_format fmt);
 
-/* Log finished job j (its last attempt).  Thread-safe.  Returns 0 or an
+/* Log finished job j (its last attempt).  Not thread-safe: one thread
+ * (the finisher) logs.  Returns 0 or an
  * errno value; the first failure is also reported once. */
 int joblog_write(struct joblog *jl, const struct job *j);
 

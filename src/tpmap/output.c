@@ -4,7 +4,9 @@
  * jobs run happen here, under one lock, with write(2) (no stdio buffer to
  * lose or interleave).  In map mode (-k) finished jobs wait in a ring
  * indexed by sequence number until every predecessor has been emitted;
- * whichever worker finishes the missing job emits the run that follows it.
+ * the finisher thread, the only one to hand jobs over, emits the run that
+ * the missing job completes.  Workers come here only for --line-buffer's
+ * lines and -t's traces, while their job runs.
  * A write error (EPIPE from a closed pipe, ENOSPC) is remembered and later
  * output is dropped, so that main can stop starting jobs and report it.
  * The status line of --progress is hidden while output goes to its
@@ -17,13 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __linux__
-#include <sys/sendfile.h>
-#endif
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "output.h"
+#include "pathnames.h"
 #include "util.h"
 
 struct output {
@@ -118,7 +118,14 @@ int
 out_free(struct output *out)
 {
 	int e = out->err;
+	size_t i;
 
+	/* Every job read reaches output, run or skipped: one left in the
+	 * ring means a sequence number went missing. */
+	for (i = 0; i < out->cap; i++)
+		if (out->ring[i] != NULL)
+			BUG("job %llu still held at the end (next %llu)",
+			    out->ring[i]->seq, out->next_seq);
 	buf_free(&out->batch);
 	buf_free(&out->tagged);
 	if (out->store >= 0)
@@ -194,99 +201,50 @@ write_tagged_bol(struct output *out, int fd, const struct job *j,
 	buf_reset(&out->tagged);
 }
 
-static void
-write_tagged(struct output *out, int fd, const struct job *j,
-    const char *p, size_t n)
-{
-	int bol = 1;
+/* spool_each's callback for write_spool: tagged writes. */
+struct tagged_write {
+	struct output *out;
+	int fd;
+	const struct job *j;
+	int bol;
+};
 
-	write_tagged_bol(out, fd, j, p, n, &bol);
-}
-
-/*
- * Copy n bytes of file in from offset off to fd: sendfile where the
- * kernel has it (no trip through userspace), else read and write.
- * Returns 0 or an errno value.
- */
 static int
-copy_out(int in, int fd, off_t off, size_t n)
+tagged_chunk(void *arg, const char *p, size_t n)
 {
-	char chunk[8192];	/* a worker's stack is small */
-	ssize_t r, w;
-	size_t k;
+	struct tagged_write *tw = arg;
 
-#ifdef __linux__
-	while (n > 0) {
-		r = sendfile(fd, in, &off, n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;	/* EINVAL for some fds: fall back */
-		n -= (size_t)r;
-	}
-	if (n == 0)
-		return 0;
-	if (r < 0 && errno != EINVAL && errno != ENOSYS)
-		return errno;
-#endif
-	while (n > 0) {
-		r = pread(in, chunk, n < sizeof(chunk) ? n : sizeof(chunk), off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return r < 0 ? errno : EIO;
-		for (k = 0; k < (size_t)r; k += (size_t)w) {
-			w = write(fd, chunk + k, (size_t)r - k);
-			if (w < 0 && errno == EINTR) {
-				w = 0;
-				continue;
-			}
-			if (w < 0)
-				return errno;
-		}
-		off += r;
-		n -= (size_t)r;
-	}
-	return 0;
+	write_tagged_bol(tw->out, tw->fd, tw->j, p, n, &tw->bol);
+	return tw->out->err;
 }
 
-/* Write stream i (0 stdout, 1 stderr) of job j to fd: the part held in
- * memory, then the spilled part, tagged as a whole. */
+/* Write the first n bytes of spool s of job j to fd, with the tag before
+ * every line when there is one; the first byte starts a line. */
 static void
-write_stream(struct output *out, int fd, const struct job *j, int i)
+write_spool(struct output *out, int fd, const struct job *j,
+    const struct spool *s, size_t n)
 {
-	const struct buf *b = i == 0 ? &j->out : &j->err;
-	char chunk[8192];	/* a worker's stack is small */
-	off_t off = 0, base = j->spilloff[i];
-	ssize_t r;
-	int bol = 1, e;
-	char last;
+	struct tagged_write tw = { out, fd, j, 1 };
+	size_t k = n < s->mem.len ? n : s->mem.len;
+	int e;
 
-	write_tagged_bol(out, fd, j, b->p, b->len, &bol);
-	if (j->spill[i] < 0 || j->spilled[i] == 0 || out->err != 0)
+	if (n == 0 || out->err != 0)
 		return;
-	if (j->tag == NULL) {
-		/* copy_out writes past write_all: claim the terminal for
-		 * it, knowing how the spilled part ends. */
-		if (out->tty[fd])
-			term_claim(out, fd, pread(j->spill[i], &last, 1,
-			    base + (off_t)j->spilled[i] - 1) == 1 &&
-			    last == '\n');
-		if ((e = copy_out(j->spill[i], fd, base, j->spilled[i])) != 0)
+	if (j->tag != NULL) {
+		if ((e = spool_each(s, n, tagged_chunk, &tw)) != 0 &&
+		    out->err == 0)
 			out->err = e;
 		return;
 	}
-	while ((size_t)off < j->spilled[i] && out->err == 0) {
-		r = pread(j->spill[i], chunk, (size_t)j->spilled[i] - (size_t)off <
-		    sizeof(chunk) ? (size_t)j->spilled[i] - (size_t)off :
-		    sizeof(chunk), base + off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		write_tagged_bol(out, fd, j, chunk, (size_t)r, &bol);
-		off += r;
-	}
+	write_all(out, fd, s->mem.p, k);
+	if (k == n || out->err != 0)
+		return;
+	/* spool_copy_file writes past write_all: claim the terminal for it,
+	 * knowing how the file part ends. */
+	if (out->tty[fd])
+		term_claim(out, fd, spool_byte(s, n - 1) == '\n');
+	if ((e = spool_copy_file(s, n - k, fd)) != 0)
+		out->err = e;
 }
 
 /* Open path for writing, replacing it; -1 after a warning. */
@@ -318,16 +276,11 @@ write_path(const char *path, const char *p, size_t n)
 static void
 stream_to_path(const char *path, const struct job *j, int i)
 {
-	const struct buf *b = i == 0 ? &j->out : &j->err;
-	int fd, e = 0;
+	int fd, e;
 
 	if ((fd = open_out(path)) < 0)
 		return;
-	if (write_full(fd, b->p, b->len) != 0)
-		e = errno;
-	else if (j->spill[i] >= 0 && j->spilled[i] > 0)
-		e = copy_out(j->spill[i], fd, j->spilloff[i], j->spilled[i]);
-	if (e != 0) {
+	if ((e = spool_copy(&j->out[i], fd)) != 0) {
 		errno = e;
 		warn("%s", path);
 	}
@@ -401,7 +354,7 @@ emit_files(struct output *out, struct job *j)
 	struct buf path = { 0 };
 	int fd;
 
-	buf_adds(&path, tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+	buf_adds(&path, tmp != NULL && *tmp != '\0' ? tmp : PATH_TMPDIR);
 	buf_adds(&path, "/tpmXXXXXX");
 	if ((fd = mkstemp(path.p)) < 0) {
 		warn("%s", path.p);
@@ -409,57 +362,31 @@ emit_files(struct output *out, struct job *j)
 	} else {
 		close(fd);
 		stream_to_path(path.p, j, 0);
-		write_stream(out, 2, j, 1);
+		write_spool(out, 2, j, &j->out[1], spool_len(&j->out[1]));
 		buf_addc(&path, '\n');
 		write_all(out, 1, path.p, path.len);
 	}
 	buf_free(&path);
 }
 
-/* Move stream i of held job j into the store (its spill file with
- * copy_out, in the kernel); 0 or an errno value, with j unchanged and the
- * store's offset back at store_end on failure. */
+/* Move stream i of held job j into the store; 0 or an errno value, with
+ * j unchanged and the store's offset back at store_end on failure. */
 static int
 park_stream(struct output *out, struct job *j, int i)
 {
-	struct buf *b = i == 0 ? &j->out : &j->err;
+	struct spool *s = &j->out[i];
 	off_t at = out->store_end;
-	int e = 0;
+	int e;
 
-	if (b->len == 0 && j->spill[i] < 0)
+	if (spool_len(s) == 0)
 		return 0;
-	if (write_full(out->store, b->p, b->len) != 0)
-		e = errno;
-	else if (j->spill[i] >= 0)
-		e = copy_out(j->spill[i], out->store, 0, j->spilled[i]);
-	if (e != 0) {
+	if ((e = spool_copy(s, out->store)) != 0) {
 		lseek(out->store, at, SEEK_SET);
 		return e;
 	}
-	if (j->spill[i] >= 0)
-		close(j->spill[i]);
-	j->spill[i] = out->store;
-	j->spilloff[i] = at;
-	j->spilled[i] += b->len;
-	j->parked[i] = 1;
-	out->store_end = at + (off_t)j->spilled[i];
-	buf_free(b);
+	spool_moved(s, out->store, at);
+	out->store_end = at + (off_t)s->nfile;
 	return 0;
-}
-
-/* Hand back the room drain grew for reading, beyond what b holds. */
-static void
-fit(struct buf *b)
-{
-	char *p;
-
-	if (b->len == 0) {
-		buf_free(b);
-	} else if (b->cap > b->len + 1 &&
-	    (p = realloc(b->p, b->len + 1)) != NULL) {
-		b->p = p;
-		b->cap = b->len + 1;
-	}
 }
 
 /*
@@ -476,10 +403,10 @@ hold(struct output *out, struct job *j)
 	size_t mem;
 	int i, e = 0;
 
-	fit(&j->out);
-	fit(&j->err);
-	mem = j->out.len + j->err.len;
-	if (j->spill[0] < 0 && j->spill[1] < 0 &&
+	spool_fit(&j->out[0]);
+	spool_fit(&j->out[1]);
+	mem = j->out[0].mem.len + j->out[1].mem.len;
+	if (j->out[0].fd < 0 && j->out[1].fd < 0 &&
 	    mem <= HELD_BUDGET - out->held_mem) {
 		out->held_mem += mem;
 		j->heldmem = mem;
@@ -489,15 +416,17 @@ hold(struct output *out, struct job *j)
 		e = errno;
 	for (i = 0; i < 2 && e == 0; i++)
 		e = park_stream(out, j, i);
-	if (j->parked[0] || j->parked[1])
+	if (j->out[0].shared || j->out[1].shared) {
+		j->parked = 1;
 		out->nparked++;
+	}
 	if (e != 0 && !out->store_warned) {
 		out->store_warned = 1;
 		errno = e;
 		warn("temporary file for held job output");
 	}
 	if (e != 0) {
-		j->heldmem = j->out.len + j->err.len;
+		j->heldmem = j->out[0].mem.len + j->out[1].mem.len;
 		out->held_mem += j->heldmem;
 	}
 }
@@ -509,7 +438,7 @@ unhold(struct output *out, struct job *j)
 {
 	out->held_mem -= j->heldmem;
 	j->heldmem = 0;
-	if (!j->parked[0] && !j->parked[1])
+	if (!j->parked)
 		return;
 	/* An empty store is emptied on disk too, so that a long run that
 	 * holds jobs now and then does not grow it forever. */
@@ -522,7 +451,9 @@ unhold(struct output *out, struct job *j)
 static void
 emit(struct output *out, struct job *j)
 {
-	if (j->skipped)
+	int i;
+
+	if (j->state == JOB_SKIPPED)
 		return;		/* never ran, or killed as tpmap stopped */
 	if (out->o->results != NULL) {
 		emit_results(out, j);
@@ -531,9 +462,21 @@ emit(struct output *out, struct job *j)
 	} else if (out->o->out_mode != OUT_UNGROUP) {
 		/* --line-buffer: what was held back (-k) or the final
 		 * partial line; grouped: everything. */
-		write_stream(out, 1, j, 0);
-		write_stream(out, 2, j, 1);
+		for (i = 0; i < 2; i++)
+			write_spool(out, i + 1, j, &j->out[i],
+			    spool_len(&j->out[i]));
 	}
+}
+
+/* Emit j, whose turn it is, and free it; called with the lock held. */
+static void
+emit_free(struct output *out, struct job *j)
+{
+	emit(out, j);
+	unhold(out, j);
+	job_to(j, JOB_EMITTED);
+	/* XXX: freed under the lock; cheap next to the writes. */
+	job_free(j);
 }
 
 void
@@ -545,12 +488,13 @@ out_job_done(struct output *out, struct job *j)
 
 	pthread_mutex_lock(&out->mu);
 	if (!out->o->keep_order) {
-		emit(out, j);
+		emit_free(out, j);
 		term_release(out);
 		pthread_mutex_unlock(&out->mu);
-		job_free(j);
 		return;
 	}
+	if (j->seq < out->next_seq || j->seq == 0)
+		BUG("job %llu handed to output twice", j->seq);
 	/* Grow the ring until j's place fits, keeping every entry at
 	 * seq % cap. */
 	while (j->seq - out->next_seq >= out->cap) {
@@ -564,57 +508,43 @@ out_job_done(struct output *out, struct job *j)
 		out->ring = ring;
 		out->cap = ncap;
 	}
-	if (j->seq != out->next_seq)
+	if (out->ring[j->seq % out->cap] != NULL)
+		BUG("job %llu handed to output twice", j->seq);
+	if (j->seq != out->next_seq) {
+		job_to(j, JOB_HELD);
 		hold(out, j);
+	}
 	out->ring[j->seq % out->cap] = j;
 	while ((j = out->ring[out->next_seq % out->cap]) != NULL) {
 		out->ring[out->next_seq % out->cap] = NULL;
 		out->next_seq++;
-		emit(out, j);
-		unhold(out, j);
-		/* XXX: freed under the lock; cheap next to the writes. */
-		job_free(j);
+		emit_free(out, j);
 	}
 	term_release(out);
 	pthread_mutex_unlock(&out->mu);
 }
 
 void
-out_lines(struct output *out, struct job *j, int stream, int final)
+out_lines(struct output *out, struct job *j, int i, int final)
 {
-	struct buf *b = stream == 1 ? &j->out : &j->err;
-	const char *nl;
-	size_t n;
+	struct spool *s = &j->out[i];
+	size_t n = final ? spool_len(s) : s->lastnl;
 
-	if (b->len == 0)
+	if (n == 0)
 		return;
 	pthread_mutex_lock(&out->mu);
 	/* With -k only the oldest unprinted job streams; the others keep
-	 * their lines until out_job_done emits them in order.  A job that
-	 * becomes the oldest while it runs streams from its next read on. */
+	 * their lines, in memory and then on disk, until out_job_done
+	 * emits them in order.  A job that becomes the oldest while it
+	 * runs streams from its next read on. */
 	if (out->o->keep_order && j->seq != out->next_seq) {
 		pthread_mutex_unlock(&out->mu);
 		return;
 	}
-	if (final) {
-		n = b->len;
-	} else {
-		for (nl = NULL, n = b->len; n > 0; n--)
-			if (b->p[n - 1] == '\n') {
-				nl = b->p + n - 1;
-				break;
-			}
-		if (nl == NULL) {
-			pthread_mutex_unlock(&out->mu);
-			return;
-		}
-	}
-	write_tagged(out, stream, j, b->p, n);
+	write_spool(out, i + 1, j, s, n);
 	term_release(out);
 	pthread_mutex_unlock(&out->mu);
-	memmove(b->p, b->p + n, b->len - n);
-	b->len -= n;
-	b->p[b->len] = '\0';
+	spool_consume(s, n);
 }
 
 void
@@ -656,15 +586,4 @@ out_flush(struct output *out)
 	flush_batch(out);
 	term_release(out);
 	pthread_mutex_unlock(&out->mu);
-}
-
-void
-out_skip(struct output *out, unsigned long long seq)
-{
-	struct job *j;
-
-	j = job_new();
-	j->seq = seq;
-	j->skipped = 1;
-	out_job_done(out, j);
 }

@@ -12,7 +12,7 @@
 
 #include "options.h"
 #include "progress.h"
-#include "spawn.h"
+#include "job.h"
 
 struct output;
 
@@ -26,17 +26,18 @@ void out_set_progress(struct output *out, struct progress *pg);
  * Returns 0, or the errno of the first write error. */
 int out_free(struct output *out);
 
-/* Job j has ended: emit its output now or, with -k, once its predecessors
- * have been emitted; then free it.  Thread-safe. */
+/* Job j is FINISHED or SKIPPED: emit its output now or, with -k, once its
+ * predecessors have been emitted; then free it.  With -k every sequence
+ * number from 1 on must come exactly once, a SKIPPED job standing for
+ * one that prints nothing: a second one aborts, and so does out_free if
+ * one is missing.  Thread-safe; called by the finisher only. */
 void out_job_done(struct output *out, struct job *j);
 
-/* Job number seq will never run (--resume): with -k, do not wait for
- * it.  Thread-safe. */
-void out_skip(struct output *out, unsigned long long seq);
-
 /* --line-buffer: write the complete lines gathered so far in j's stream
- * (1 stdout, 2 stderr), or with final everything left.  Thread-safe. */
-void out_lines(struct output *out, struct job *j, int stream, int final);
+ * i (0 stdout, 1 stderr), or with final everything left, and drop them
+ * from its spool; with -k only while j is the oldest job not emitted.
+ * Thread-safe; called by the worker running j. */
+void out_lines(struct output *out, struct job *j, int i, int final);
 
 /* Write s (len bytes) and a newline to fd under the output lock: -t,
  * --dry-run.  Thread-safe. */

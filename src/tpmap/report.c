@@ -1,14 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Job outcomes, --halt and the exit status.  Workers record outcomes in
- * their done callbacks; one mutex keeps the counters and the halt decision
- * consistent with each other.
+ * Job outcomes, --halt and the exit status.  Only the finisher thread
+ * records outcomes, and the exit status is read once it has been joined,
+ * so the counters need no lock.
  */
-#include <pthread.h>
-
 #include "report.h"
 
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static unsigned long long nfailed, nsucceeded;
 static enum halt_when halted = HALT_NEVER;
 static int halt_status;		/* the failing job's, for fail=1 */
@@ -35,19 +32,15 @@ report_job(const struct job *j, const struct halt *h,
     unsigned long long total, int *matched)
 {
 	unsigned long long n, base;
-	enum halt_when r;
 	int failed = report_failed(j);
 
-	pthread_mutex_lock(&mu);
 	if (failed)
 		nfailed++;
 	else
 		nsucceeded++;
 	*matched = 0;
-	if (h->when == HALT_NEVER) {
-		pthread_mutex_unlock(&mu);
+	if (h->when == HALT_NEVER)
 		return HALT_NEVER;
-	}
 	switch (h->why) {
 	case HALT_FAIL:
 		*matched = failed;
@@ -72,9 +65,7 @@ report_job(const struct job *j, const struct halt *h,
 		    n >= h->count)
 			halted = h->when;
 	}
-	r = halted;
-	pthread_mutex_unlock(&mu);
-	return r;
+	return halted;
 }
 
 int
@@ -83,14 +74,10 @@ report_status(const struct halt *h)
 	unsigned long long n;
 	int st;
 
-	pthread_mutex_lock(&mu);
 	n = nfailed;
 	st = halt_status;
-	if (halted != HALT_NEVER && h->why == HALT_SUCCESS) {
-		pthread_mutex_unlock(&mu);
+	if (halted != HALT_NEVER && h->why == HALT_SUCCESS)
 		return 0;
-	}
-	pthread_mutex_unlock(&mu);
 	if (halted != HALT_NEVER && h->why == HALT_FAIL && h->count == 1 &&
 	    h->percent == 0)
 		return st > 255 ? 255 : st;

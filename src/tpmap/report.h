@@ -8,8 +8,8 @@
 #ifndef TPMAP_REPORT_H
 #define TPMAP_REPORT_H
 
+#include "job.h"
 #include "options.h"
-#include "spawn.h"
 
 /* Whether job j failed: non-zero exit, a signal, a timeout, or no
  * process could be started. */
@@ -21,7 +21,8 @@ int report_failed(const struct job *j);
  * done so far).  Returns what to do now: HALT_NEVER (go on), HALT_SOON or
  * HALT_NOW; the first such answer is the halt, later ones repeat it.
  * *matched is set when the job is of the kind h watches (a failure for
- * fail=...), for the "This job failed" message.  Thread-safe.
+ * fail=...), for the "This job failed" message.  Not thread-safe: the
+ * finisher's alone.
  */
 enum halt_when report_job(const struct job *j, const struct halt *h,
     unsigned long long total, int *matched);

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "output.h"
+#include "pathnames.h"
 #include "spawn.h"
 
 extern char **environ;
@@ -57,6 +58,7 @@ struct spawn_ctx {
 	unsigned nslots;
 	struct slot_env *slots;		/* index slot - 1 */
 	pthread_mutex_t pidmu;
+	int dying;			/* spawn_kill_all ran: start nothing */
 	atomic_int spill_warned;	/* the spill failure was reported */
 	int watchfd;			/* spawn_watch_output's, or -1 */
 	atomic_int output_gone;		/* its reader went during a job */
@@ -65,6 +67,18 @@ struct spawn_ctx {
 static const char *const jobvars[NJOBVARS] = {
 	"PARALLEL_SEQ", "PARALLEL_JOBSLOT", "TPMAP_SEQ", "TPMAP_SLOT"
 };
+
+/* The context whose jobs to end if the process exits while they run;
+ * a global, as atexit handlers take no argument.  Set and cleared by the
+ * main thread while no other runs jobs. */
+static struct spawn_ctx *exit_ctx;
+
+static void
+kill_at_exit(void)
+{
+	if (exit_ctx != NULL)
+		spawn_kill_all(exit_ctx);
+}
 
 /* Shells that understand sh -c and POSIX quoting, for $SHELL. */
 static const char *const posix_shells[] = {
@@ -133,7 +147,7 @@ find_shell(void)
 				return xstrdup(s);
 		}
 	}
-	return xstrdup("/bin/sh");
+	return xstrdup(PATH_SHELL);
 }
 
 static int
@@ -175,6 +189,8 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	unsigned s;
 
 	sc = xcalloc(1, sizeof(*sc));
+	if (exit_ctx == NULL && atexit(kill_at_exit) != 0)
+		err(255, "atexit");
 	pthread_mutex_init(&sc->shellmu, NULL);
 	sc->termseq = o->termseq;
 	sc->mode = o->out_mode;
@@ -199,6 +215,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 			if (!is_jobvar(environ[i]))
 				sc->slots[s].envp[k++] = environ[i];
 	}
+	exit_ctx = sc;
 	return sc;
 }
 
@@ -209,6 +226,7 @@ spawn_free(struct spawn_ctx *sc)
 
 	if (sc == NULL)
 		return;
+	exit_ctx = NULL;
 	for (s = 0; s < sc->nslots; s++) {
 		free(sc->slots[s].envp);
 		close(sc->slots[s].wake[0]);
@@ -219,50 +237,6 @@ spawn_free(struct spawn_ctx *sc)
 	pthread_mutex_destroy(&sc->shellmu);
 	free(sc->shell);
 	free(sc);
-}
-
-struct job *
-job_new(void)
-{
-	struct job *j;
-
-	j = xcalloc(1, sizeof(*j));
-	j->spill[0] = j->spill[1] = -1;
-	return j;
-}
-
-void
-job_reset_output(struct job *j)
-{
-	int i;
-
-	buf_reset(&j->out);
-	buf_reset(&j->err);
-	for (i = 0; i < 2; i++) {
-		if (j->spill[i] >= 0 && !j->parked[i])
-			close(j->spill[i]);
-		j->spill[i] = -1;
-		j->spilled[i] = 0;
-		j->spilloff[i] = 0;
-		j->parked[i] = 0;
-	}
-}
-
-void
-job_free(struct job *j)
-{
-	if (j == NULL)
-		return;
-	job_reset_output(j);
-	free(j->cmd);
-	free(j->argv);
-	free(j->tag);
-	free(j->resname);
-	free(j->fields);
-	free(j->argbytes);
-	buf_free(&j->out);
-	buf_free(&j->err);
-	free(j);
 }
 
 void
@@ -297,7 +271,53 @@ set_pid(struct spawn_ctx *sc, struct job *j, pid_t pid)
 {
 	pthread_mutex_lock(&sc->pidmu);
 	sc->slots[j->slot - 1].pid = pid;
+	/* Started while spawn_kill_all ends the others: it must not
+	 * outlive tpmap either. */
+	if (sc->dying && pid > 0)
+		kill(-pid, SIGKILL);
 	pthread_mutex_unlock(&sc->pidmu);
+}
+
+/* Whether any process of group pgid is left (a zombie counts, until its
+ * worker reaps it). */
+static int
+group_alive(pid_t pgid)
+{
+	return kill(-pgid, 0) == 0 || errno == EPERM;
+}
+
+void
+spawn_kill_all(struct spawn_ctx *sc)
+{
+	const struct termseq *ts = &sc->termseq;
+	struct timespec tick = { 0, 5000000 };
+	pid_t *pids;
+	size_t step, n = 0, i, alive;
+	unsigned s;
+	double until;
+
+	pids = calloc(sc->nslots, sizeof(*pids));
+	pthread_mutex_lock(&sc->pidmu);
+	sc->dying = 1;
+	for (s = 0; s < sc->nslots; s++)
+		if (sc->slots[s].pid > 0) {
+			if (pids != NULL)
+				pids[n++] = sc->slots[s].pid;
+			else	/* no memory even for this: no grace */
+				kill(-sc->slots[s].pid, SIGKILL);
+		}
+	pthread_mutex_unlock(&sc->pidmu);
+	for (step = 0; step < ts->n && n > 0; step++) {
+		for (i = 0; i < n; i++)
+			kill(-pids[i], ts->sig[step]);
+		until = now_mono() + ts->ms[step] / 1000.0;
+		do {
+			for (alive = i = 0; i < n; i++)
+				alive += group_alive(pids[i]);
+		} while (alive > 0 && now_mono() < until &&
+		    nanosleep(&tick, NULL) == 0);
+	}
+	free(pids);
 }
 
 /* The $PATH search for the shell costs a dozen system calls at start-up,
@@ -346,7 +366,7 @@ start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
 	sigemptyset(&dfl);
 	/* tpmap ignores SIGPIPE to see EPIPE; the jobs must not. */
 	sigaddset(&dfl, SIGPIPE);
-	if ((e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null",
+	if ((e = posix_spawn_file_actions_addopen(&fa, 0, PATH_DEVNULL,
 	    O_RDONLY, 0)) != 0 ||
 	    (outfd >= 0 &&
 	    (e = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) != 0) ||
@@ -373,114 +393,20 @@ out:
 	return e;
 }
 
-/*
- * Output a job may keep in memory, per stream, before the rest goes to a
- * temporary file: finished jobs waiting for their turn (-k behind a slow
- * job) then cost tpmap a bounded amount of memory each, whatever they
- * print.
- */
-#define MEM_BUDGET (64 * 1024)
-
-int
-spill_file(void)
-{
-	const char *dir = getenv("TMPDIR");
-	struct buf path = { 0 };
-	int fd;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-#ifdef O_TMPFILE
-	if ((fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) >= 0)
-		return fd;
-#endif
-	buf_adds(&path, dir);
-	buf_adds(&path, "/tpmap.XXXXXX");
-	if ((fd = mkstemp(path.p)) >= 0) {
-		unlink(path.p);
-		fcntl(fd, F_SETFD, FD_CLOEXEC);
-	}
-	buf_free(&path);
-	return fd;
-}
-
-/* The spill file failed (full disk): take back the bytes it holds into
- * memory, where the stream then goes on, so that order is kept. */
-static void
-unspill(struct job *j, int i)
-{
-	struct buf *b = i == 0 ? &j->out : &j->err;
-	size_t left = j->spilled[i];
-	ssize_t n;
-	off_t off = 0;
-
-	if (j->spill[i] < 0)
-		return;
-	buf_grow(b, left);
-	while (left > 0) {
-		n = pread(j->spill[i], b->p + b->len, left, off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;	/* XXX: unreadable spill; those bytes are lost */
-		b->len += (size_t)n;
-		off += n;
-		left -= (size_t)n;
-	}
-	b->p[b->len] = '\0';
-	close(j->spill[i]);
-	j->spill[i] = -1;
-	j->spilled[i] = 0;
-}
-
-/*
- * Read what is there on fd into stream i of j: memory up to MEM_BUDGET
- * (always with --line-buffer, which prints from memory), then the spill
- * file.  1 at EOF, 0 otherwise.  A spill file that cannot be made or
- * written is reported once and the bytes stay in memory: never lost.
- */
+/* Read what is there on fd into stream i of j: 1 at EOF, 0 otherwise.  A
+ * spill file that cannot be made or written is reported once; the bytes
+ * stay in memory, never lost. */
 static int
 drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 {
-	struct buf *b = i == 0 ? &j->out : &j->err;
-	char *chunk;
-	ssize_t n;
+	int e = 0, eof;
 
-	if (sc->mode != OUT_LINE && (j->spill[i] >= 0 || b->len >= MEM_BUDGET)) {
-		/* Read into the buffer's spare room, not counted in b->len:
-		 * a 64 KiB array on a worker's small stack would not do. */
-		buf_grow(b, 65536);
-		chunk = b->p + b->len;
-		do
-			n = read(fd, chunk, 65536);
-		while (n < 0 && errno == EINTR);
-		if (n <= 0)
-			return 1;
-		if (j->spill[i] < 0)
-			j->spill[i] = spill_file();
-		if (j->spill[i] >= 0 &&
-		    write_full(j->spill[i], chunk, (size_t)n) == 0) {
-			j->spilled[i] += (size_t)n;
-			return 0;
-		}
-		if (!atomic_exchange(&sc->spill_warned, 1))
-			warn("temporary file for job output");
-		/* unspill reads into the spare room the chunk is in. */
-		chunk = xmemdup(chunk, (size_t)n);
-		unspill(j, i);
-		buf_add(b, chunk, (size_t)n);
-		free(chunk);
-		return 0;
+	eof = spool_read(&j->out[i], fd, &e);
+	if (e != 0 && !atomic_exchange(&sc->spill_warned, 1)) {
+		errno = e;
+		warn("temporary file for job output");
 	}
-	buf_grow(b, 65536);
-	do
-		n = read(fd, b->p + b->len, b->cap - b->len - 1);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return 1;	/* EOF, or an error that ends the stream */
-	b->len += (size_t)n;
-	b->p[b->len] = '\0';
-	return 0;
+	return eof;
 }
 
 /* A descriptor that becomes readable when pid exits, or -1 where the
@@ -561,7 +487,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 				nopen--;
 			}
 			if (sc->mode == OUT_LINE)
-				out_lines(sc->out, j, i + 1, 0);
+				out_lines(sc->out, j, i, 0);
 		}
 		if (pfd[2].revents != 0)
 			while (read(se->wake[0], drainbuf, sizeof(drainbuf)) > 0)
@@ -581,8 +507,8 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 	if (pfd[3].fd >= 0)
 		close(pfd[3].fd);
 	if (sc->mode == OUT_LINE) {
+		out_lines(sc->out, j, 0, 1);
 		out_lines(sc->out, j, 1, 1);
-		out_lines(sc->out, j, 2, 1);
 	}
 }
 

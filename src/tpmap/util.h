@@ -43,4 +43,9 @@ int hexval(int c);
  * 0, or -1 with errno. */
 int write_full(int fd, const void *p, size_t n);
 
+/* Abort with a message and a core: an invariant of the program is
+ * broken, and going on could lose or duplicate output. */
+#define BUG(...) util_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void util_bug(const char *file, int line, const char *fmt, ...);
+
 #endif /* TPMAP_UTIL_H */

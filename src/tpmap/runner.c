@@ -1,0 +1,875 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Running jobs and finishing them.  Threads, what each owns, and the one
+ * lock order (ARCHITECTURE.md says more):
+ *
+ *   main       hands jobs over (runner_submit blocks while -j wait);
+ *   workers    (libtp, -j of them) run_job: a jobserver token, a slot,
+ *              pacing, spawn_run; they own the job while it is RUNNING;
+ *   finisher   finish_job, for every job in turn: report, --timeout N%,
+ *              joblog, --halt, progress counts, output.  Sequential code:
+ *              the -k ring, the held-job store and the counters have no
+ *              other user;
+ *   signals    sigwaitinfo for SIGINT/SIGTERM/SIGHUP: stop and cancel;
+ *   watcher    poll on stdout (a pipe) for its reader going: the same;
+ *   progress   progress.c's own, drawing the status line.
+ *
+ * Lock order: slotmu before libtp's locks (cancel_running); output's lock
+ * before progress's; qmu, pacemu and the jobserver's are leaves.  No
+ * thread waits for another while holding any of them, and the finisher
+ * never waits for a worker, so a worker blocked on a full finisher queue
+ * always gets room.  Helper threads are joined by runner_finish.
+ */
+#define _DEFAULT_SOURCE	/* getloadavg, random */
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "output.h"
+#include "pathnames.h"
+#include "progress.h"
+#include "report.h"
+#include "runner.h"
+#include "spawn.h"
+#include "tp.h"
+#include "util.h"
+
+/* Worker stacks: a job's worker only polls pipes and waits, but the
+ * sanitizers' instrumentation multiplies frame sizes; 1 MiB is address
+ * space, not memory, until touched. */
+#define WORKER_STACK (1024 * 1024)
+
+/* --timeout N%: successful runtimes kept for the median, at most. */
+#define OK_SAMPLE 4096
+
+/* Reasons to stop other than a signal (signal numbers are below 128). */
+#define STOP_HALT 1000		/* --halt */
+#define STOP_OUTPUT 1001	/* stdout closed or full */
+#define STOP_FATAL 1002		/* tpmap's own failure: exit 255 */
+
+struct runner {
+	const struct tpmap_opts *o;
+	const struct builder *b;
+	struct output *out;
+	struct spawn_ctx *sc;
+	struct joblog *joblog;		/* or NULL */
+	struct jobserver *js;		/* make's, or NULL */
+	struct tp_executor *ex;		/* started with the first job */
+	struct progress *pg;		/* --progress, --eta, --bar, or NULL */
+	atomic_int stopping;		/* a signal (its number) or STOP_* */
+	atomic_ullong total;		/* jobs in all, 0 while not known */
+	unsigned long long nrun;	/* main: jobs handed over to run */
+	int status;			/* main: its own exit status */
+	/* Helper threads, started with the first job, joined at the end. */
+	int started;
+	pthread_t sig_tid, watch_tid, fin_tid;
+	int watching;
+	int watch_wake[2];		/* wakes the watcher to end */
+	atomic_int torn_down;		/* the helpers are to end */
+	/* Job slots ({%}), taken by workers; running: each slot's future,
+	 * for cancel_running. */
+	pthread_mutex_t slotmu;
+	unsigned nslots;
+	unsigned char *busy;
+	struct tp_future **running;
+	/* --delay, --load, --memfree: one job passes at a time. */
+	pthread_mutex_t pacemu;
+	pthread_cond_t pacecv;		/* stop() wakes a pacing worker */
+	double next_start;
+	/* The finisher's queue: finished and skipped jobs in order of
+	 * arrival, at most qcap, so that workers wait when it lags. */
+	pthread_mutex_t qmu;
+	pthread_cond_t qready;		/* a job came, or closed */
+	pthread_cond_t qroom;		/* a job went */
+	pthread_cond_t qjudged;		/* unjudged went down to 0 */
+	struct job **q;
+	size_t qhead, qlen, qcap;
+	int qclosed;
+	size_t unjudged;		/* finished jobs not yet finished */
+	/* The finisher's own: --timeout N% runtimes, published to the
+	 * workers as pct_timeout; tpmap's own failure. */
+	double *okruntimes;
+	size_t nok, capok;
+	_Atomic double pct_timeout;
+	int fatal;
+};
+
+/* ---- stopping -------------------------------------------------------- */
+
+static void
+stop(struct runner *r, int why)
+{
+	int none = 0;
+
+	(void)atomic_compare_exchange_strong(&r->stopping, &none, why);
+	/* Workers waiting for a jobserver token or pacing start nothing. */
+	if (r->js != NULL)
+		jobserver_cancel(r->js);
+	pthread_mutex_lock(&r->pacemu);
+	pthread_cond_broadcast(&r->pacecv);
+	pthread_mutex_unlock(&r->pacemu);
+	pthread_mutex_lock(&r->qmu);
+	pthread_cond_broadcast(&r->qjudged);
+	pthread_mutex_unlock(&r->qmu);
+}
+
+/* Cancel every running job through libtp, whose cancel hook signals the
+ * job's process group. */
+static void
+cancel_running(struct runner *r)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->slotmu);
+	for (i = 0; i < r->nslots; i++)
+		if (r->running[i] != NULL)
+			(void)tp_future_cancel(r->running[i]);
+	pthread_mutex_unlock(&r->slotmu);
+}
+
+static void
+stop_and_cancel(struct runner *r, int why)
+{
+	stop(r, why);
+	cancel_running(r);
+}
+
+int
+runner_stopping(struct runner *r)
+{
+	return atomic_load(&r->stopping) != 0;
+}
+
+/* ---- the workers' side ------------------------------------------------ */
+
+/* The lowest free job slot, as GNU parallel numbers {%}; there are as
+ * many slots as workers, so one is always free. */
+static unsigned
+slot_take(struct runner *r, struct tp_future *self)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&r->slotmu);
+	for (i = 0; i < r->nslots && r->busy[i]; i++)
+		;
+	if (i == r->nslots)
+		BUG("no free job slot of %u", r->nslots);
+	r->busy[i] = 1;
+	r->running[i] = self;
+	pthread_mutex_unlock(&r->slotmu);
+	return i + 1;
+}
+
+static void
+slot_put(struct runner *r, unsigned slot)
+{
+	pthread_mutex_lock(&r->slotmu);
+	r->busy[slot - 1] = 0;
+	r->running[slot - 1] = NULL;
+	pthread_mutex_unlock(&r->slotmu);
+}
+
+/* Bytes of memory available, from /proc/meminfo; 0 when unknown. */
+static unsigned long long
+mem_available(void)
+{
+	FILE *fp;
+	char line[256];
+	unsigned long long kb = 0;
+
+	if ((fp = fopen(PATH_MEMINFO, "re")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
+			break;
+	fclose(fp);
+	return kb * 1024;
+}
+
+/* Wait on pacecv for secs seconds (on CLOCK_REALTIME, the condition's
+ * clock), or until stop() wakes it; called with pacemu held. */
+static void
+pace_wait(struct runner *r, double secs)
+{
+	struct timespec ts;
+	double t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs;
+	ts.tv_sec = (time_t)t;
+	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L)
+		ts.tv_nsec = 999999999L;
+	while (!atomic_load(&r->stopping) &&
+	    pthread_cond_timedwait(&r->pacecv, &r->pacemu, &ts) == 0)
+		;
+}
+
+/*
+ * Hold a job back as --delay, --load and --memfree ask: one job at a time
+ * passes, at least delay seconds after the previous one, and only while
+ * the load average is below the limit and enough memory is free (checked
+ * every 100 ms).  Returns early when tpmap is stopping.  pacemu guards
+ * nothing else, so that its waits delay no other thread.
+ */
+static void
+pace(struct runner *r)
+{
+	const struct tpmap_opts *o = r->o;
+	double t, load;
+
+	if (o->delay <= 0 && o->load <= 0 && o->memfree == 0)
+		return;
+	pthread_mutex_lock(&r->pacemu);
+	/* Waiting releases pacemu: another worker may pass meanwhile, so
+	 * look again after every wait. */
+	while (o->delay > 0 && !atomic_load(&r->stopping) &&
+	    (t = now_mono()) < r->next_start)
+		pace_wait(r, r->next_start - t);
+	while (!atomic_load(&r->stopping) &&
+	    ((o->load > 0 && getloadavg(&load, 1) == 1 && load >= o->load) ||
+	    (o->memfree > 0 && mem_available() < o->memfree)))
+		pace_wait(r, 0.1);
+	r->next_start = now_mono() + o->delay;
+	pthread_mutex_unlock(&r->pacemu);
+}
+
+/* --halt, --timeout N%: start no job while the finisher has yet to judge
+ * one that has ended, so that a job that meets the halt condition stops
+ * the next (parallel -j1 --halt starts nothing after the failure), and
+ * the next job's timeout counts every job that succeeded before it. */
+static void
+await_judgement(struct runner *r)
+{
+	pthread_mutex_lock(&r->qmu);
+	while (r->unjudged > 0 && !atomic_load(&r->stopping))
+		pthread_cond_wait(&r->qjudged, &r->qmu);
+	pthread_mutex_unlock(&r->qmu);
+}
+
+/* The timeout for the next job: fixed, or N% of the median runtime once
+ * the finisher has seen enough jobs succeed. */
+static double
+job_timeout(struct runner *r)
+{
+	if (r->o->timeout > 0)
+		return r->o->timeout;
+	return atomic_load(&r->pct_timeout);
+}
+
+/* The cancel hook of a running job: libtp calls it from tp_future_cancel
+ * (--halt now, a signal to tpmap, stdout gone). */
+static void
+cancel_job(void *arg)
+{
+	struct job *j = arg;
+	struct runner *r = j->owner;
+
+	spawn_terminate(r->sc, j->slot);
+}
+
+/* Run j in its slot, again after a failure while --retries allows. */
+static void
+attempts(struct runner *r, struct job *j)
+{
+	unsigned n;
+	int e;
+
+	for (n = 1; n <= r->o->retries; n++) {
+		/* Only the last attempt's output is printed and logged. */
+		job_reset_output(j);
+		if (r->o->trace)
+			out_text(r->out, 2, j->cmd, j->cmdlen);
+		if (r->o->verbose) {
+			spool_add(&j->out[0], j->cmd, j->cmdlen);
+			spool_add(&j->out[0], "\n", 1);
+		}
+		j->timeout = job_timeout(r);
+		j->attempts = n;
+		if ((e = spawn_run(r->sc, j)) != 0)
+			warnx("cannot start job %llu: %s", j->seq,
+			    strerror(e));
+		if (!report_failed(j) || j->terminated ||
+		    atomic_load(&r->stopping))
+			break;
+	}
+}
+
+/* The task: run one job in a free slot.  self is NULL in runner_alone. */
+static int
+run_job(struct tp_future *self, void *arg, void **result)
+{
+	struct job *j = arg;
+	struct runner *r = j->owner;
+	int token = -1, skip;
+
+	*result = j;
+	/* A job slot from make first: the worker waits here, while the
+	 * jobs already running go on and their output is written. */
+	if (atomic_load(&r->stopping) ||
+	    (r->js != NULL && jobserver_acquire(r->js, &token) != 0)) {
+		job_to(j, JOB_SKIPPED);
+		return 0;
+	}
+	if (r->js != NULL && atomic_load(&r->stopping)) {
+		jobserver_release(r->js, token);
+		job_to(j, JOB_SKIPPED);
+		return 0;
+	}
+	job_to(j, JOB_RUNNING);
+	j->slot = slot_take(r, self);
+	pace(r);
+	if (r->o->halt.when != HALT_NEVER || r->o->timeout_pct != 0)
+		await_judgement(r);
+	if (j->cmd == NULL)
+		build_job(r->b, j);
+	skip = (self != NULL &&
+	    tp_future_set_cancel_hook(self, cancel_job, j) != 0) ||
+	    atomic_load(&r->stopping);
+	if (!skip) {
+		progress_job_started(r->pg);
+		attempts(r, j);
+	}
+	if (self != NULL)
+		(void)tp_future_set_cancel_hook(self, NULL, NULL);
+	slot_put(r, j->slot);
+	if (r->js != NULL)
+		jobserver_release(r->js, token);
+	/* A job terminated because tpmap stopped is not its own failure:
+	 * it is neither counted, printed nor logged. */
+	job_to(j, skip || j->terminated ? JOB_SKIPPED : JOB_FINISHED);
+	return 0;
+}
+
+/* ---- the finisher ---------------------------------------------------- */
+
+/* Queue j for the finisher, waiting while the queue is full. */
+static void
+finisher_push(struct runner *r, struct job *j)
+{
+	pthread_mutex_lock(&r->qmu);
+	while (r->qlen == r->qcap)
+		pthread_cond_wait(&r->qroom, &r->qmu);
+	r->q[(r->qhead + r->qlen++) % r->qcap] = j;
+	if (j->state == JOB_FINISHED)
+		r->unjudged++;
+	pthread_cond_signal(&r->qready);
+	pthread_mutex_unlock(&r->qmu);
+}
+
+/* The next job for the finisher, or NULL once the queue is closed and
+ * empty. */
+static struct job *
+finisher_pop(struct runner *r)
+{
+	struct job *j = NULL;
+
+	pthread_mutex_lock(&r->qmu);
+	while (r->qlen == 0 && !r->qclosed)
+		pthread_cond_wait(&r->qready, &r->qmu);
+	if (r->qlen > 0) {
+		j = r->q[r->qhead];
+		r->qhead = (r->qhead + 1) % r->qcap;
+		r->qlen--;
+		pthread_cond_signal(&r->qroom);
+	}
+	pthread_mutex_unlock(&r->qmu);
+	return j;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --timeout N%: remember a successful job's runtime and publish N% of the
+ * new median once three jobs have succeeded (too few to trust before).
+ * Sorting on every insert is quadratic only in the first 64; after that
+ * the median is refreshed at each doubling and every 1024 jobs, which is
+ * plenty for a median. */
+static void
+note_runtime(struct runner *r, double t)
+{
+	unsigned long long k;
+	double *copy, limit;
+	size_t n;
+
+	/* Past OK_SAMPLE runtimes keep a uniform random sample of them
+	 * (reservoir sampling): memory stays constant on endless input, and
+	 * the sample's median is the median's estimate. */
+	if (r->nok < OK_SAMPLE) {
+		if (r->nok == r->capok) {
+			r->capok = r->capok ? 2 * r->capok : 64;
+			r->okruntimes = xreallocarray(r->okruntimes, r->capok,
+			    sizeof(*r->okruntimes));
+		}
+		r->okruntimes[r->nok] = t;
+	} else if ((k = (unsigned long long)random() % (r->nok + 1)) <
+	    OK_SAMPLE)
+		r->okruntimes[k] = t;
+	r->nok++;
+	n = r->nok < OK_SAMPLE ? r->nok : OK_SAMPLE;
+	if (r->nok < 3 || !(r->nok <= 64 || (r->nok & (r->nok - 1)) == 0 ||
+	    r->nok % 1024 == 0))
+		return;
+	copy = xreallocarray(NULL, n, sizeof(*copy));
+	memcpy(copy, r->okruntimes, n * sizeof(*copy));
+	qsort(copy, n, sizeof(*copy), cmp_double);
+	limit = copy[n / 2] * r->o->timeout_pct / 100;
+	free(copy);
+	/* A job must get some time, however fast the others were. */
+	atomic_store(&r->pct_timeout, limit > 0 && limit < 0.01 ? 0.01 : limit);
+}
+
+/* "This job failed:" and the command, as parallel reports a job that
+ * --halt counts; into b, printed once the job's own output is out. */
+static void
+halt_message(struct runner *r, const struct job *j, struct buf *b)
+{
+	const char *what;
+
+	what = r->o->halt.why == HALT_FAIL ? "failed" :
+	    r->o->halt.why == HALT_SUCCESS ? "succeeded" : "finished";
+	buf_adds(b, "tpmap: This job ");
+	buf_adds(b, what);
+	buf_adds(b, ":\n");
+	buf_add(b, j->cmd, j->cmdlen);
+}
+
+/* "tpmap: Warning: This job was killed because it timed out:", as
+ * parallel warns. */
+static void
+timeout_message(struct runner *r, const struct job *j)
+{
+	struct buf b = { 0 };
+
+	buf_adds(&b, "tpmap: Warning: This job was killed because it timed out:\n");
+	buf_adds(&b, "tpmap: Warning: ");
+	buf_add(&b, j->cmd, j->cmdlen);
+	out_text(r->out, 2, b.p, b.len);
+	buf_free(&b);
+}
+
+/* Every job ends here, run or skipped: count, log and print it. */
+static void
+finish_job(struct runner *r, struct job *j)
+{
+	enum halt_when h;
+	struct buf msg = { 0 };
+	int matched, failed;
+
+	if (j->state == JOB_SKIPPED) {
+		if (j->terminated)
+			progress_job_ended(r->pg, 0, 0);
+		job_reset_output(j);
+		out_job_done(r->out, j);
+		return;
+	}
+	if (j->state != JOB_FINISHED)
+		BUG("job %llu finished in state %d", j->seq, (int)j->state);
+	failed = report_failed(j);
+	if (r->o->timeout_pct != 0 && !failed)
+		note_runtime(r, j->runtime);
+	h = report_job(j, &r->o->halt, atomic_load(&r->total), &matched);
+	if (r->joblog != NULL && joblog_write(r->joblog, j) != 0 &&
+	    !r->fatal) {
+		/* A log that lost a row would make --resume rerun or skip
+		 * the wrong jobs: tpmap's own failure, ending every job. */
+		r->fatal = 1;
+		stop_and_cancel(r, STOP_FATAL);
+	}
+	if (j->timed_out)
+		timeout_message(r, j);
+	if (matched)
+		halt_message(r, j, &msg);
+	out_job_done(r->out, j);	/* frees j */
+	if (msg.len > 0)
+		out_text(r->out, 2, msg.p, msg.len);
+	buf_free(&msg);
+	/* Counted once its output is out, so that the line never runs
+	 * ahead of the screen. */
+	progress_job_ended(r->pg, 1, failed);
+	if (h != HALT_NEVER)
+		stop(r, STOP_HALT);
+	if (h == HALT_NOW)
+		cancel_running(r);
+	if (out_failed(r->out))
+		stop_and_cancel(r, STOP_OUTPUT);
+}
+
+static void *
+finisher(void *arg)
+{
+	struct runner *r = arg;
+	struct job *j;
+
+	int judged;
+
+	while ((j = finisher_pop(r)) != NULL) {
+		judged = j->state == JOB_FINISHED;
+		finish_job(r, j);	/* frees j */
+		if (!judged)
+			continue;
+		pthread_mutex_lock(&r->qmu);
+		if (--r->unjudged == 0)
+			pthread_cond_broadcast(&r->qjudged);
+		pthread_mutex_unlock(&r->qmu);
+	}
+	return NULL;
+}
+
+/* The executor's done callback, on the worker that ran the job: hand the
+ * job to the finisher, as a loop thread takes back finished work. */
+static void
+job_done(struct tp_future *f, void *arg)
+{
+	struct job *j = tp_future_arg(f);
+
+	if (j->state == JOB_QUEUED)	/* cancelled before it ran */
+		job_to(j, JOB_SKIPPED);
+	finisher_push(arg, j);
+}
+
+/* ---- signals and stdout ---------------------------------------------- */
+
+/* The signals that stop tpmap. */
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+static void
+stop_signal_set(sigset_t *set)
+{
+	size_t i;
+
+	sigemptyset(set);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaddset(set, stop_signals[i]);
+}
+
+/* The signal thread: on SIGINT, SIGTERM or SIGHUP stop starting jobs,
+ * terminate the running ones, and let tpmap die of the same signal at
+ * the end.  runner_finish wakes it with a signal of tpmap's own. */
+static void *
+sig_thread(void *arg)
+{
+	struct runner *r = arg;
+	siginfo_t info;
+	sigset_t set;
+
+	stop_signal_set(&set);
+	while (sigwaitinfo(&set, &info) < 0)
+		if (errno != EINTR)
+			return NULL;
+	if (atomic_load(&r->torn_down) && info.si_pid == getpid())
+		return NULL;
+	stop_and_cancel(r, info.si_signo);
+	return NULL;
+}
+
+/*
+ * When stdout is a pipe or socket, notice at once that its reader has gone
+ * (tpmap ... | head -1), not at the next write, which may be after jobs
+ * that never end: stop starting jobs and terminate the running ones.
+ */
+static void *
+watch_stdout(void *arg)
+{
+	struct runner *r = arg;
+	struct pollfd pfd[2];
+
+	pfd[0].fd = 1;
+	pfd[0].events = 0;	/* POLLERR and POLLHUP need no asking */
+	pfd[1].fd = r->watch_wake[0];
+	pfd[1].events = POLLIN;
+	while (poll(pfd, 2, -1) < 0 && errno == EINTR)
+		;
+	if ((pfd[0].revents & (POLLERR | POLLHUP)) &&
+	    !atomic_load(&r->torn_down))
+		stop_and_cancel(r, STOP_OUTPUT);
+	return NULL;
+}
+
+/* stdout is a pipe or a socket, whose reader may go. */
+static int
+stdout_is_pipe(void)
+{
+	struct stat st;
+
+	return fstat(1, &st) == 0 &&
+	    (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+/*
+ * Before the first job is handed over: the signal thread, the stdout
+ * watcher, the progress line, the finisher and the executor.  Exits on
+ * failure, ending any job already running (spawn's exit handler).
+ */
+static void
+start(struct runner *r)
+{
+	const struct tpmap_opts *o = r->o;
+	struct tp_executor_opts xo = TP_EXECUTOR_OPTS_INIT;
+	sigset_t sigs;
+	int e;
+
+	r->started = 1;
+	/* Block the signals in every thread but sig_thread, which takes
+	 * them synchronously; threads inherit the mask. */
+	stop_signal_set(&sigs);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	if ((e = pthread_create(&r->sig_tid, NULL, sig_thread, r)) != 0)
+		errx(255, "pthread_create: %s", strerror(e));
+	if (stdout_is_pipe() && pipe(r->watch_wake) == 0) {
+		fcntl(r->watch_wake[0], F_SETFD, FD_CLOEXEC);
+		fcntl(r->watch_wake[1], F_SETFD, FD_CLOEXEC);
+		if (pthread_create(&r->watch_tid, NULL, watch_stdout, r) == 0)
+			r->watching = 1;
+	}
+	r->pg = progress_create(o);
+	out_set_progress(r->out, r->pg);
+	if (atomic_load(&r->total) > 0)
+		progress_total(r->pg, atomic_load(&r->total));
+	if ((e = pthread_create(&r->fin_tid, NULL, finisher, r)) != 0)
+		errx(255, "pthread_create: %s", strerror(e));
+	xo.max_queued = o->jobs;
+	xo.stack_size = WORKER_STACK;
+	xo.on_done = job_done;
+	xo.on_done_arg = r;
+	if ((e = tp_executor_create(&r->ex, o->jobs, &xo)) != 0)
+		errx(255, "cannot start %u workers: %s", o->jobs, strerror(e));
+}
+
+/* ---- the main thread's side ------------------------------------------ */
+
+struct runner *
+runner_create(const struct tpmap_opts *o, const struct builder *b,
+    struct joblog *jl, struct jobserver *js)
+{
+	struct runner *r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->o = o;
+	r->b = b;
+	r->joblog = jl;
+	r->js = js;
+	atomic_init(&r->stopping, 0);
+	atomic_init(&r->total, 0);
+	atomic_init(&r->torn_down, 0);
+	atomic_init(&r->pct_timeout, 0);
+	r->watch_wake[0] = r->watch_wake[1] = -1;
+	pthread_mutex_init(&r->slotmu, NULL);
+	pthread_mutex_init(&r->pacemu, NULL);
+	pthread_cond_init(&r->pacecv, NULL);
+	pthread_mutex_init(&r->qmu, NULL);
+	pthread_cond_init(&r->qready, NULL);
+	pthread_cond_init(&r->qroom, NULL);
+	pthread_cond_init(&r->qjudged, NULL);
+	r->nslots = o->jobs;
+	r->busy = xcalloc(r->nslots, 1);
+	r->running = xcalloc(r->nslots, sizeof(*r->running));
+	r->qcap = 2 * (size_t)o->jobs;
+	r->q = xcalloc(r->qcap, sizeof(*r->q));
+	r->out = out_create(o);
+	if (!o->dry_run)
+		r->sc = spawn_create(o, r->nslots, r->out);
+	return r;
+}
+
+void
+runner_total(struct runner *r, unsigned long long n)
+{
+	atomic_store(&r->total, n);
+	progress_total(r->pg, n);
+}
+
+int
+runner_submit(struct runner *r, struct job *j)
+{
+	int e;
+
+	j->owner = r;
+	r->nrun++;
+	/* {%} is known when the job starts; build it then.  A job from the
+	 * log (--retry-failed) comes with its command. */
+	if (j->cmd == NULL && !build_needs_slot(r->b))
+		build_job(r->b, j);
+	if (!r->started)
+		start(r);
+	job_to(j, JOB_QUEUED);
+	if ((e = tp_submit(r->ex, run_job, j, NULL)) != 0) {
+		warnx("cannot submit job %llu: %s", j->seq, strerror(e));
+		job_to(j, JOB_SKIPPED);
+		finisher_push(r, j);
+		return 255;
+	}
+	return 0;
+}
+
+void
+runner_skip(struct runner *r, struct job *j)
+{
+	if (j->state == JOB_NEW)
+		job_to(j, JOB_SKIPPED);
+	if (r->o->dry_run) {
+		/* Printed by nobody, in no order: nothing waits for it. */
+		job_free(j);
+		return;
+	}
+	if (!r->started)
+		start(r);
+	finisher_push(r, j);
+}
+
+void
+runner_dry_run(struct runner *r, struct job *j)
+{
+	struct buf b = { 0 };
+
+	j->slot = 1;
+	build_job(r->b, j);
+	build_dry_line(j, &b);
+	/* With -t the lines on stdout and stderr alternate, as in parallel. */
+	if (r->o->trace) {
+		out_text(r->out, 1, b.p, b.len);
+		out_text(r->out, 2, j->cmd, j->cmdlen);
+	} else
+		out_line(r->out, b.p, b.len);
+	buf_free(&b);
+	job_free(j);
+}
+
+/* runner_alone's signal handler: what sig_thread does, in what a handler
+ * may do (lock-free atomics and write(2)); there is no jobserver wait
+ * to cancel, as the only job runs on make's implicit slot. */
+static struct runner *alone;
+
+static void
+alone_signal(int sig)
+{
+	int none = 0;
+
+	(void)atomic_compare_exchange_strong(&alone->stopping, &none, sig);
+	spawn_terminate(alone->sc, 1);
+}
+
+void
+runner_alone(struct runner *r, struct job *j)
+{
+	struct sigaction sa;
+	void *result;
+	size_t i;
+
+	alone = r;
+	j->owner = r;
+	r->nrun++;
+	if (j->cmd == NULL && !build_needs_slot(r->b))
+		build_job(r->b, j);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = alone_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
+		sigaction(stop_signals[i], &sa, NULL);
+	if (stdout_is_pipe())
+		spawn_watch_output(r->sc, 1);
+	(void)run_job(NULL, j, &result);
+	if (spawn_output_gone(r->sc))
+		stop(r, STOP_OUTPUT);
+	finish_job(r, j);
+}
+
+/* Die of signal sig, so that a calling script stops too. */
+static void
+die_of(int sig)
+{
+	sigset_t sigs;
+
+	signal(sig, SIG_DFL);
+	sigemptyset(&sigs);
+	sigaddset(&sigs, sig);
+	pthread_sigmask(SIG_UNBLOCK, &sigs, NULL);
+	raise(sig);
+	_exit(128 + sig);
+}
+
+/* Stop the helper threads and free everything. */
+static void
+teardown(struct runner *r)
+{
+	if (r->started) {
+		atomic_store(&r->torn_down, 1);
+		pthread_kill(r->sig_tid, SIGTERM);
+		pthread_join(r->sig_tid, NULL);
+		if (r->watching) {
+			(void)write(r->watch_wake[1], "", 1);
+			pthread_join(r->watch_tid, NULL);
+		}
+	}
+	if (r->watch_wake[0] >= 0) {
+		close(r->watch_wake[0]);
+		close(r->watch_wake[1]);
+	}
+	spawn_free(r->sc);
+	free(r->busy);
+	free(r->running);
+	free(r->q);
+	free(r->okruntimes);
+	pthread_mutex_destroy(&r->slotmu);
+	pthread_mutex_destroy(&r->pacemu);
+	pthread_cond_destroy(&r->pacecv);
+	pthread_mutex_destroy(&r->qmu);
+	pthread_cond_destroy(&r->qready);
+	pthread_cond_destroy(&r->qroom);
+	pthread_cond_destroy(&r->qjudged);
+}
+
+int
+runner_finish(struct runner *r, int status)
+{
+	const struct halt *halt = &r->o->halt;
+	int e, why;
+
+	out_flush(r->out);
+	/* Nothing more comes: the total is known, less what was skipped. */
+	progress_total(r->pg, r->nrun);
+	if (r->started) {
+		/* Every job runs to its end and reaches the finisher... */
+		tp_executor_free(r->ex);
+		pthread_mutex_lock(&r->qmu);
+		r->qclosed = 1;
+		pthread_cond_signal(&r->qready);
+		pthread_mutex_unlock(&r->qmu);
+		/* ... which prints the last of them. */
+		pthread_join(r->fin_tid, NULL);
+	}
+	progress_free(r->pg);
+	e = out_free(r->out);
+	teardown(r);
+	why = atomic_load(&r->stopping);
+	if (r->fatal)
+		status = 255;
+	free(r);
+	if (why != 0 && why < STOP_HALT)
+		die_of(why);
+	if (e != 0 && e != EPIPE) {
+		errno = e;
+		warn("write error");
+		return 255;
+	}
+	/* Die as a filter does when its reader goes. */
+	if (e == EPIPE || why == STOP_OUTPUT)
+		die_of(SIGPIPE);
+	return status != 0 ? status : report_status(halt);
+}
