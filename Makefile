@@ -69,7 +69,7 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
 	src/tpmap/output.o src/tpmap/report.o src/tpmap/util.o \
 	src/tpmap/joblog.o src/tpmap/progress.o src/tpmap/jobserver.o \
 	src/tpmap/job.o src/tpmap/spool.o src/tpmap/build.o \
-	src/tpmap/source.o src/tpmap/runner.o
+	src/tpmap/source.o src/tpmap/runner.o src/tpmap/pace.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure

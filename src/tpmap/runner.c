@@ -15,15 +15,13 @@
  *   progress   progress.c's own, drawing the status line.
  *
  * Lock order: slotmu before libtp's locks (cancel_running); output's lock
- * before progress's; qmu, pacemu and the jobserver's are leaves.  No
+ * before progress's; qmu, pace's and the jobserver's are leaves.  No
  * thread waits for another while holding any of them, and the finisher
  * never waits for a worker, so a worker blocked on a full finisher queue
  * always gets room.  Helper threads are joined by runner_finish.
  */
-#define _DEFAULT_SOURCE	/* getloadavg, random */
 #include <err.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -36,7 +34,7 @@
 #include <unistd.h>
 
 #include "output.h"
-#include "pathnames.h"
+#include "pace.h"
 #include "progress.h"
 #include "report.h"
 #include "runner.h"
@@ -48,9 +46,6 @@
  * sanitizers' instrumentation multiplies frame sizes; 1 MiB is address
  * space, not memory, until touched. */
 #define WORKER_STACK (1024 * 1024)
-
-/* --timeout N%: successful runtimes kept for the median, at most. */
-#define OK_SAMPLE 4096
 
 /* Reasons to stop other than a signal (signal numbers are below 128). */
 #define STOP_HALT 1000		/* --halt */
@@ -82,10 +77,8 @@ struct runner {
 	unsigned nslots;
 	unsigned char *busy;
 	struct tp_future **running;
-	/* --delay, --load, --memfree: one job passes at a time. */
-	pthread_mutex_t pacemu;
-	pthread_cond_t pacecv;		/* stop() wakes a pacing worker */
-	double next_start;
+	struct pace pace;		/* --delay, --load, --memfree,
+					 * --timeout N% */
 	/* The finisher's queue: finished and skipped jobs in order of
 	 * arrival, at most qcap, so that workers wait when it lags. */
 	pthread_mutex_t qmu;
@@ -96,12 +89,8 @@ struct runner {
 	size_t qhead, qlen, qcap;
 	int qclosed;
 	size_t unjudged;		/* finished jobs not yet finished */
-	/* The finisher's own: --timeout N% runtimes, published to the
-	 * workers as pct_timeout; tpmap's own failure. */
-	double *okruntimes;
-	size_t nok, capok;
-	_Atomic double pct_timeout;
-	int fatal;
+	int fatal;			/* the finisher's: tpmap's own
+					 * failure */
 };
 
 /* ---- stopping -------------------------------------------------------- */
@@ -115,9 +104,7 @@ stop(struct runner *r, int why)
 	/* Workers waiting for a jobserver token or pacing start nothing. */
 	if (r->js != NULL)
 		jobserver_cancel(r->js);
-	pthread_mutex_lock(&r->pacemu);
-	pthread_cond_broadcast(&r->pacecv);
-	pthread_mutex_unlock(&r->pacemu);
+	pace_stop(&r->pace);
 	pthread_mutex_lock(&r->qmu);
 	pthread_cond_broadcast(&r->qjudged);
 	pthread_mutex_unlock(&r->qmu);
@@ -179,71 +166,6 @@ slot_put(struct runner *r, unsigned slot)
 	pthread_mutex_unlock(&r->slotmu);
 }
 
-/* Bytes of memory available, from /proc/meminfo; 0 when unknown. */
-static unsigned long long
-mem_available(void)
-{
-	FILE *fp;
-	char line[256];
-	unsigned long long kb = 0;
-
-	if ((fp = fopen(PATH_MEMINFO, "re")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1)
-			break;
-	fclose(fp);
-	return kb * 1024;
-}
-
-/* Wait on pacecv for secs seconds (on CLOCK_REALTIME, the condition's
- * clock), or until stop() wakes it; called with pacemu held. */
-static void
-pace_wait(struct runner *r, double secs)
-{
-	struct timespec ts;
-	double t;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	t = (double)ts.tv_sec + ts.tv_nsec / 1e9 + secs;
-	ts.tv_sec = (time_t)t;
-	ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-	if (ts.tv_nsec >= 1000000000L)
-		ts.tv_nsec = 999999999L;
-	while (!atomic_load(&r->stopping) &&
-	    pthread_cond_timedwait(&r->pacecv, &r->pacemu, &ts) == 0)
-		;
-}
-
-/*
- * Hold a job back as --delay, --load and --memfree ask: one job at a time
- * passes, at least delay seconds after the previous one, and only while
- * the load average is below the limit and enough memory is free (checked
- * every 100 ms).  Returns early when tpmap is stopping.  pacemu guards
- * nothing else, so that its waits delay no other thread.
- */
-static void
-pace(struct runner *r)
-{
-	const struct tpmap_opts *o = r->o;
-	double t, load;
-
-	if (o->delay <= 0 && o->load <= 0 && o->memfree == 0)
-		return;
-	pthread_mutex_lock(&r->pacemu);
-	/* Waiting releases pacemu: another worker may pass meanwhile, so
-	 * look again after every wait. */
-	while (o->delay > 0 && !atomic_load(&r->stopping) &&
-	    (t = now_mono()) < r->next_start)
-		pace_wait(r, r->next_start - t);
-	while (!atomic_load(&r->stopping) &&
-	    ((o->load > 0 && getloadavg(&load, 1) == 1 && load >= o->load) ||
-	    (o->memfree > 0 && mem_available() < o->memfree)))
-		pace_wait(r, 0.1);
-	r->next_start = now_mono() + o->delay;
-	pthread_mutex_unlock(&r->pacemu);
-}
-
 /* --halt, --timeout N%: start no job while the finisher has yet to judge
  * one that has ended, so that a job that meets the halt condition stops
  * the next (parallel -j1 --halt starts nothing after the failure), and
@@ -255,16 +177,6 @@ await_judgement(struct runner *r)
 	while (r->unjudged > 0 && !atomic_load(&r->stopping))
 		pthread_cond_wait(&r->qjudged, &r->qmu);
 	pthread_mutex_unlock(&r->qmu);
-}
-
-/* The timeout for the next job: fixed, or N% of the median runtime once
- * the finisher has seen enough jobs succeed. */
-static double
-job_timeout(struct runner *r)
-{
-	if (r->o->timeout > 0)
-		return r->o->timeout;
-	return atomic_load(&r->pct_timeout);
 }
 
 /* The cancel hook of a running job: libtp calls it from tp_future_cancel
@@ -294,7 +206,7 @@ attempts(struct runner *r, struct job *j)
 			spool_add(&j->out[0], j->cmd, j->cmdlen);
 			spool_add(&j->out[0], "\n", 1);
 		}
-		j->timeout = job_timeout(r);
+		j->timeout = pace_timeout(&r->pace);
 		j->attempts = n;
 		if ((e = spawn_run(r->sc, j)) != 0)
 			warnx("cannot start job %llu: %s", j->seq,
@@ -328,7 +240,7 @@ run_job(struct tp_future *self, void *arg, void **result)
 	}
 	job_to(j, JOB_RUNNING);
 	j->slot = slot_take(r, self);
-	pace(r);
+	pace_wait(&r->pace);
 	if (r->o->halt.when != HALT_NEVER || r->o->timeout_pct != 0)
 		await_judgement(r);
 	if (j->cmd == NULL)
@@ -387,53 +299,6 @@ finisher_pop(struct runner *r)
 	return j;
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* --timeout N%: remember a successful job's runtime and publish N% of the
- * new median once three jobs have succeeded (too few to trust before).
- * Sorting on every insert is quadratic only in the first 64; after that
- * the median is refreshed at each doubling and every 1024 jobs, which is
- * plenty for a median. */
-static void
-note_runtime(struct runner *r, double t)
-{
-	unsigned long long k;
-	double *copy, limit;
-	size_t n;
-
-	/* Past OK_SAMPLE runtimes keep a uniform random sample of them
-	 * (reservoir sampling): memory stays constant on endless input, and
-	 * the sample's median is the median's estimate. */
-	if (r->nok < OK_SAMPLE) {
-		if (r->nok == r->capok) {
-			r->capok = r->capok ? 2 * r->capok : 64;
-			r->okruntimes = xreallocarray(r->okruntimes, r->capok,
-			    sizeof(*r->okruntimes));
-		}
-		r->okruntimes[r->nok] = t;
-	} else if ((k = (unsigned long long)random() % (r->nok + 1)) <
-	    OK_SAMPLE)
-		r->okruntimes[k] = t;
-	r->nok++;
-	n = r->nok < OK_SAMPLE ? r->nok : OK_SAMPLE;
-	if (r->nok < 3 || !(r->nok <= 64 || (r->nok & (r->nok - 1)) == 0 ||
-	    r->nok % 1024 == 0))
-		return;
-	copy = xreallocarray(NULL, n, sizeof(*copy));
-	memcpy(copy, r->okruntimes, n * sizeof(*copy));
-	qsort(copy, n, sizeof(*copy), cmp_double);
-	limit = copy[n / 2] * r->o->timeout_pct / 100;
-	free(copy);
-	/* A job must get some time, however fast the others were. */
-	atomic_store(&r->pct_timeout, limit > 0 && limit < 0.01 ? 0.01 : limit);
-}
-
 /* "This job failed:" and the command, as parallel reports a job that
  * --halt counts; into b, printed once the job's own output is out. */
 static void
@@ -482,7 +347,7 @@ finish_job(struct runner *r, struct job *j)
 		BUG("job %llu finished in state %d", j->seq, (int)j->state);
 	failed = report_failed(j);
 	if (r->o->timeout_pct != 0 && !failed)
-		note_runtime(r, j->runtime);
+		pace_runtime(&r->pace, j->runtime);
 	h = report_job(j, &r->o->halt, atomic_load(&r->total), &matched);
 	if (r->joblog != NULL && joblog_write(r->joblog, j) != 0 &&
 	    !r->fatal) {
@@ -631,12 +496,9 @@ start(struct runner *r)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	if ((e = pthread_create(&r->sig_tid, NULL, sig_thread, r)) != 0)
 		errx(255, "pthread_create: %s", strerror(e));
-	if (stdout_is_pipe() && pipe(r->watch_wake) == 0) {
-		fcntl(r->watch_wake[0], F_SETFD, FD_CLOEXEC);
-		fcntl(r->watch_wake[1], F_SETFD, FD_CLOEXEC);
-		if (pthread_create(&r->watch_tid, NULL, watch_stdout, r) == 0)
-			r->watching = 1;
-	}
+	if (stdout_is_pipe() && cloexec_pipe(r->watch_wake) == 0 &&
+	    pthread_create(&r->watch_tid, NULL, watch_stdout, r) == 0)
+		r->watching = 1;
 	r->pg = progress_create(o);
 	out_set_progress(r->out, r->pg);
 	if (atomic_load(&r->total) > 0)
@@ -667,11 +529,9 @@ runner_create(const struct tpmap_opts *o, const struct builder *b,
 	atomic_init(&r->stopping, 0);
 	atomic_init(&r->total, 0);
 	atomic_init(&r->torn_down, 0);
-	atomic_init(&r->pct_timeout, 0);
 	r->watch_wake[0] = r->watch_wake[1] = -1;
 	pthread_mutex_init(&r->slotmu, NULL);
-	pthread_mutex_init(&r->pacemu, NULL);
-	pthread_cond_init(&r->pacecv, NULL);
+	pace_init(&r->pace, o);
 	pthread_mutex_init(&r->qmu, NULL);
 	pthread_cond_init(&r->qready, NULL);
 	pthread_cond_init(&r->qroom, NULL);
@@ -825,10 +685,8 @@ teardown(struct runner *r)
 	free(r->busy);
 	free(r->running);
 	free(r->q);
-	free(r->okruntimes);
 	pthread_mutex_destroy(&r->slotmu);
-	pthread_mutex_destroy(&r->pacemu);
-	pthread_cond_destroy(&r->pacecv);
+	pace_release(&r->pace);
 	pthread_mutex_destroy(&r->qmu);
 	pthread_cond_destroy(&r->qready);
 	pthread_cond_destroy(&r->qroom);

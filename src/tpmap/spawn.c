@@ -14,9 +14,7 @@
  * shell after all, so that the job reports exactly what the shell would:
  * its message on the job's stderr and status 127 or 126.
  */
-#ifdef __linux__
-#define _GNU_SOURCE	/* pipe2 */
-#endif
+#define _DEFAULT_SOURCE	/* syscall, for pidfd_open */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -161,24 +159,6 @@ is_jobvar(const char *e)
 			return 1;
 	}
 	return 0;
-}
-
-/* A pipe whose two ends are close-on-exec from the start: another worker
- * may be spawning at this very moment, and a write end leaked into its
- * child would hold our EOF back until that child exits. */
-static int
-cloexec_pipe(int fd[2])
-{
-#ifdef __linux__
-	return pipe2(fd, O_CLOEXEC) == 0 ? 0 : errno;
-#else
-	/* XXX: not atomic; a concurrent spawn can inherit these. */
-	if (pipe(fd) != 0)
-		return errno;
-	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
-	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
-	return 0;
-#endif
 }
 
 struct spawn_ctx *

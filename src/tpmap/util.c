@@ -4,8 +4,12 @@
  * memory runs out, and the growable buffer every CLI module builds
  * strings in.
  */
+#ifdef __linux__
+#define _GNU_SOURCE	/* pipe2 */
+#endif
 #include <err.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -189,4 +193,22 @@ util_bug(const char *file, int line, const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	abort();
+}
+
+/* A pipe whose two ends are close-on-exec from the start: another worker
+ * may be spawning at this very moment, and a write end leaked into its
+ * child would hold our EOF back until that child exits. */
+int
+cloexec_pipe(int fd[2])
+{
+#ifdef __linux__
+	return pipe2(fd, O_CLOEXEC) == 0 ? 0 : errno;
+#else
+	/* XXX: not atomic; a concurrent spawn can inherit these. */
+	if (pipe(fd) != 0)
+		return errno;
+	fcntl(fd[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fd[1], F_SETFD, FD_CLOEXEC);
+	return 0;
+#endif
 }

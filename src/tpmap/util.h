@@ -43,6 +43,12 @@ int hexval(int c);
  * 0, or -1 with errno. */
 int write_full(int fd, const void *p, size_t n);
 
+/* pipe(2) with both ends close-on-exec, atomically where the system can
+ * (pipe2): another thread may be spawning a job at this very moment, and
+ * a write end leaked into that job would hold our EOF back until it
+ * exits.  0 or an errno value. */
+int cloexec_pipe(int fd[2]);
+
 /* Abort with a message and a core: an invariant of the program is
  * broken, and going on could lose or duplicate output. */
 #define BUG(...) util_bug(__FILE__, __LINE__, __VA_ARGS__)
