@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pathnames.h"
 #include "template.h"
 #include "util.h"
 
@@ -1662,7 +1663,7 @@ static struct {
 static void
 find_utilities(void)
 {
-	static const char *const dirs[] = { "/usr/bin/", "/bin/" };
+	static const char *const dirs[] = { PATH_USRBIN, PATH_BIN };
 	char path[64];
 	size_t i, k;
 
