@@ -127,6 +127,13 @@ bench/measure: bench/measure.o
 %.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# VERSION above is the only place the version is written: options.c gets
+# it for --version from the command line, and is built again when this
+# file changes.
+VERSION_CPPFLAGS = -DTPMAP_VERSION=\"$(VERSION)\"
+src/tpmap/options.o: TP_CPPFLAGS += $(VERSION_CPPFLAGS)
+src/tpmap/options.o: Makefile
+
 helpers: $(HELPERS)
 
 bench: $(BENCH)
@@ -172,6 +179,8 @@ $(FUZZ_OBJDIR)/%.o: src/tpmap/%.c | $(FUZZ_OBJDIR)
 
 $(FUZZ_OBJDIR)/%.o: tests/fuzz/%.c | $(FUZZ_OBJDIR)
 	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
+
+$(FUZZ_OBJDIR)/options.o: TP_CPPFLAGS += $(VERSION_CPPFLAGS)
 
 $(FUZZ_OBJDIR)/input.o: src/tpmap/input.c | $(FUZZ_OBJDIR)
 	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) -DREAD_SIZE=$(FUZZ_READ_SIZE) \

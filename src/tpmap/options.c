@@ -24,8 +24,6 @@
 #include "tp.h"
 #include "util.h"
 
-#define TPMAP_VERSION "0.1.0"
-
 /* Descriptors a running job holds: two output pipes (both ends while it
  * starts), its slot's wake-up pipe and its pidfd; 16 are left for tpmap. */
 #define FDS_PER_JOB 7
@@ -735,6 +733,7 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			o->verbose = 1;
 			break;
 		case 'V':
+			/* TPMAP_VERSION is the Makefile's VERSION. */
 			printf("tpmap %s (libtp %d.%d.%d)\n", TPMAP_VERSION,
 			    TP_VERSION_MAJOR, TP_VERSION_MINOR, TP_VERSION_PATCH);
 			exit(0);
