@@ -11,13 +11,6 @@
 
 #include "util.h"
 
-/* One argument value: bytes, not necessarily NUL-terminated, may hold any
- * byte value (NUL included, with -d). */
-struct field {
-	const char *s;
-	size_t len;
-};
-
 /* Which replacement string a custom one (-I, --er, ...) stands for. */
 enum tmpl_repl {
 	TMPL_ARG,		/* {}    -I STR, --replace */
