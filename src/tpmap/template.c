@@ -6,9 +6,10 @@
  * appends to the caller's buffer.  Every rule here (which strings are
  * found, how {.} {/} {//} treat odd paths, when values are quoted, how -X
  * repeats a word) copies what parallel does, quirks included, because
- * scripts and --dry-run output depend on it.  The file also holds the shell
- * quoting and cmd_split, the conservative test that lets a job skip the
- * shell.  It does no I/O and never evaluates {= perl =} expressions.
+ * scripts and --dry-run output depend on it.  Values are quoted by
+ * shquote.c; the file still holds cmd_split, the conservative test that
+ * lets a job skip the shell.  It does no I/O and never evaluates
+ * {= perl =} expressions.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "pathnames.h"
+#include "shquote.h"
 #include "template.h"
 #include "util.h"
 
@@ -58,32 +60,6 @@ struct piece {
 	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
 	size_t off;		/* PC_LIT: offset in text */
 	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */
-};
-
-/*
- * The shell quoting a replacement string sits in, found by lexing the
- * command text.  parallel always single-quotes a value, which is literal
- * inside '...' and "..." only when the value needs no quotes at all: a
- * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
- * instead.  QC_BRACE: inside ${...}, where the first } of a value would
- * end the expansion; a nested "..." keeps it, in bash and in dash alike.
- * QC_ESC: the replacement follows an unescaped backslash, which then
- * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
- * which would otherwise join the value: $(...), $name, bash's $'...'.
- * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
- * before it reads it as a command.  QC_INDQ: the ${...} is itself inside
- * "...", where a backslash is literal before most bytes.
- */
-enum {
-	QC_NONE = 0,
-	QC_DQ = 1,
-	QC_SQ = 2,
-	QC_BRACE = 3,
-	QC_CTX = 3,		/* mask of the four contexts above */
-	QC_ESC = 4,
-	QC_DOLLAR = 8,
-	QC_BQ = 16,
-	QC_INDQ = 32
 };
 
 struct tmpl {
@@ -161,160 +137,6 @@ pc_lit(struct pcvec *pv, size_t off, size_t len)
 	p.off = off;
 	p.len = len;
 	pc_push(pv, &p);
-}
-
-/* The byte set parallel leaves unquoted: [-_.+a-zA-Z0-9/]. */
-static int
-shq_safe(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
-	    c == '-' || c == '/';
-}
-
-/*
- * Room for the quoted form of the concatenated slices (up to 2 bytes more
- * than shq_write uses, when the value starts or ends with '), and whether
- * quoting is needed at all.  With nulesc each NUL byte is written as the
- * two characters \0, as parallel rewrites NULs in arguments (a command
- * line cannot carry them).
- */
-static size_t
-shq_size(const struct field *sl, size_t n, int nulesc, int *needq)
-{
-	size_t i, j, total, extra;
-	unsigned char c;
-
-	total = extra = 0;
-	*needq = 0;
-	for (i = 0; i < n; i++) {
-		total += sl[i].len;
-		for (j = 0; j < sl[i].len; j++) {
-			c = (unsigned char)sl[i].s[j];
-			if (shq_safe(c))
-				continue;
-			*needq = 1;
-			if (c == '\'')
-				extra += 4;
-			else if (c == '\0' && nulesc)
-				extra++;
-		}
-	}
-	if (total == 0) {
-		*needq = 1;
-		return 2;
-	}
-	return *needq ? total + extra + 2 : total;
-}
-
-/*
- * Write the quoted form at d, return the end.  parallel wraps the value in
- * '...', writes each ' as '"'"', then drops the '' this leaves at either
- * end when the value starts or ends with ': "'" for ', "'"'x' for 'x.
- */
-static char *
-shq_write(char *d, const struct field *sl, size_t n, int nulesc, int needq)
-{
-	size_t i, j, k, total;
-	unsigned char c, first, last;
-
-	total = 0;
-	first = last = 0;
-	for (i = 0; i < n; i++) {
-		if (sl[i].len == 0)
-			continue;
-		if (total == 0)
-			first = (unsigned char)sl[i].s[0];
-		last = (unsigned char)sl[i].s[sl[i].len - 1];
-		total += sl[i].len;
-	}
-	if (total == 0) {
-		*d++ = '\'';
-		*d++ = '\'';
-		return d;
-	}
-	if (!needq) {
-		for (i = 0; i < n; i++) {
-			if (sl[i].len > 0)
-				memcpy(d, sl[i].s, sl[i].len);
-			d += sl[i].len;
-		}
-		return d;
-	}
-	if (first != '\'')
-		*d++ = '\'';
-	k = 0;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sl[i].len; j++, k++) {
-			c = (unsigned char)sl[i].s[j];
-			if (c == '\'') {
-				if (k != 0)
-					*d++ = '\'';
-				*d++ = '"';
-				*d++ = '\'';
-				*d++ = '"';
-				if (k != total - 1)
-					*d++ = '\'';
-			} else if (c == '\0' && nulesc) {
-				*d++ = '\\';
-				*d++ = '0';
-			} else
-				*d++ = (char)c;
-		}
-	}
-	if (last != '\'')
-		*d++ = '\'';
-	return d;
-}
-
-static void
-shq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t need;
-	int needq;
-	char *end;
-
-	need = shq_size(sl, n, nulesc, &needq);
-	buf_grow(out, need);
-	end = shq_write(out->p + out->len, sl, n, nulesc, needq);
-	out->len = (size_t)(end - out->p);
-	out->p[out->len] = '\0';
-}
-
-void
-shq_append(struct buf *out, const char *s, size_t len)
-{
-	struct field f;
-
-	f.s = s;
-	f.len = len;
-	shq_slices(out, &f, 1, 0);
-}
-
-/*
- * With -q parallel expands a word first and then quotes the result as one
- * string, so the group is quoted in place: its quoted form is written past
- * the end of the buffer and moved down over the raw bytes.
- */
-static void
-quote_group(struct buf *out, size_t start)
-{
-	struct field f;
-	size_t need;
-	int needq;
-
-	f.s = out->p + start;
-	f.len = out->len - start;
-	need = shq_size(&f, 1, 0, &needq);
-	if (!needq)
-		return;
-	buf_grow(out, need);
-	f.s = out->p + start;
-	need = (size_t)(shq_write(out->p + out->len, &f, 1, 0, needq) -
-	    (out->p + out->len));
-	memmove(out->p + start, out->p + out->len, need);
-	out->len = start + need;
-	out->p[out->len] = '\0';
 }
 
 /* Append unquoted bytes, with NUL written as \0 when nulesc. */
@@ -472,7 +294,7 @@ static void
 x_sep(struct xctx *x)
 {
 	if (x->t->quote_words)
-		quote_group(x->out, x->gstart);
+		shq_word(x->out, x->gstart);
 	buf_addc(x->out, ' ');
 	x->gstart = x->out->len;
 }
@@ -501,144 +323,6 @@ x_posfield(const struct xctx *x, const struct piece *p)
 	if (i < 0 || i >= n)
 		return NULL;
 	return &x->f[i];
-}
-
-/* Append bytes for inside "...": \ before $ ` " \, NUL as \0 with nulesc. */
-static void
-dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t i, j;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sl[i].len; j++) {
-			c = sl[i].s[j];
-			if (c == '$' || c == '`' || c == '"' || c == '\\')
-				buf_addc(out, '\\');
-			if (c == '\0' && nulesc)
-				buf_add(out, "\\0", 2);
-			else
-				buf_addc(out, c);
-		}
-	}
-}
-
-/* Escape out->p[start..] for one level of `...`: \ before \ ` $. */
-static void
-bq_escape(struct buf *out, size_t start)
-{
-	size_t i, j, extra = 0;
-	char c;
-
-	for (i = start; i < out->len; i++)
-		if (out->p[i] == '\\' || out->p[i] == '`' || out->p[i] == '$')
-			extra++;
-	if (extra == 0)
-		return;
-	buf_grow(out, extra);
-	/* Move from the end, so each byte is read before it is overwritten. */
-	i = out->len;
-	j = out->len + extra;
-	out->len = j;
-	out->p[j] = '\0';
-	while (i > start) {
-		c = out->p[--i];
-		out->p[--j] = c;
-		if (c == '\\' || c == '`' || c == '$')
-			out->p[--j] = '\\';
-	}
-}
-
-/*
- * The template's backslash before a value (QC_ESC), already taken back
- * from the output.  Returns whether to write it again before the first
- * byte, as parallel does; that is only done for a byte that means nothing
- * to any shell, since both bash and dash misread \ before some control
- * bytes (\ \001 "..." inside ${...}).  Otherwise the value is quoted whole
- * and the backslash is replaced by what the shell would have read: nothing
- * where it escapes the byte (outside double quotes, before $ ` " \ and,
- * in ${...}, }), a literal \ (*lead_bs) where it is literal.  An empty
- * value or one starting with a newline (\ newline is a line continuation)
- * keeps every byte and drops the backslash.  c is the value's first byte.
- */
-static int
-esc_first(unsigned qctx, unsigned char c, int *lead_bs)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./+-,:@%=", c)))
-		return 1;
-	if (c == '\n' || !((qctx & QC_CTX) == QC_DQ || (qctx & QC_INDQ)))
-		return 0;
-	*lead_bs = (c == '\0' || strchr("$`\"\\", c) == NULL) &&
-	    !(c == '}' && (qctx & QC_CTX) == QC_BRACE);
-	return 0;
-}
-
-/*
- * Append a value quoted so that the shell reads it back literally in the
- * quoting context qctx (see QC_*).  The template's own \ or $ right before
- * the replacement is the last byte of out; it is taken back and written
- * again as part of the value, so that `...` escaping covers it too.
- */
-static void
-quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
-    int nulesc)
-{
-	size_t start;
-	int lead_bs = 0;
-
-	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
-	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
-		out->len--;
-		out->p[out->len] = '\0';
-	} else
-		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
-	start = out->len;
-	if (qctx & QC_DOLLAR)
-		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
-	if (qctx & QC_ESC) {
-		while (n > 0 && sl[0].len == 0) {
-			sl++;
-			n--;
-		}
-		/* A \ that `...` keeps before '...': literal there. */
-		if ((qctx & QC_CTX) == QC_SQ)
-			lead_bs = 1;
-		else if (n > 0 && esc_first(qctx, (unsigned char)sl[0].s[0],
-		    &lead_bs)) {
-			buf_addc(out, '\\');
-			buf_addc(out, sl[0].s[0]);
-			sl[0].s++;
-			sl[0].len--;
-		}
-	}
-	switch (qctx & QC_CTX) {
-	case QC_SQ:
-		/* Close the template's quotes around the value. */
-		if (lead_bs)
-			buf_addc(out, '\\');
-		buf_addc(out, '\'');
-		shq_slices(out, sl, n, nulesc);
-		buf_addc(out, '\'');
-		break;
-	case QC_DQ:
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		dq_slices(out, sl, n, nulesc);
-		break;
-	case QC_BRACE:
-		buf_addc(out, '"');
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		dq_slices(out, sl, n, nulesc);
-		buf_addc(out, '"');
-		break;
-	default:
-		shq_slices(out, sl, n, nulesc);
-		break;
-	}
-	if (qctx & QC_BQ)
-		bq_escape(out, start);
 }
 
 /*
@@ -677,7 +361,7 @@ x_value(struct xctx *x, const struct piece *p, const struct field *f,
 		qctx = p->qctx;
 		if (after_sep)
 			qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
-		quote_for(x->out, qctx, sl, n, nulesc);
+		shq_for(x->out, qctx, sl, n, nulesc);
 	} else
 		raw_slices(x->out, sl, n, nulesc);
 }
@@ -746,7 +430,7 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 		}
 	}
 	if (t->quote_words)
-		quote_group(out, x.gstart);
+		shq_word(out, x.gstart);
 }
 
 /*
@@ -1228,7 +912,7 @@ mark_quotes(struct pcvec *pv, const char *text)
 				return "a replacement string inside nested "
 				    "backquotes; use $(...)";
 			/* \\{} or \\${} in `...`: the \ or $ before the value
-			 * is two bytes of text, which quote_for does not take
+			 * is two bytes of text, which shq_for does not take
 			 * back. */
 			if (l.bq_unesc && (l.esc || l.dollar))
 				return "a replacement string after \\\\ or \\$ "

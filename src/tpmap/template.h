@@ -75,11 +75,6 @@ int tmpl_uses_slot(const struct tmpl *t);
 void tmpl_expand(const struct tmpl *t, const struct tmpl_args *a,
     struct buf *out);
 
-/* Append s quoted for a POSIX shell as GNU parallel quotes it: unchanged if
- * non-empty and made only of [A-Za-z0-9_./+-], else in single quotes with
- * each ' written as '"'"'. */
-void shq_append(struct buf *out, const char *s, size_t len);
-
 /*
  * Decide whether command line `line` (len bytes) can run without a shell
  * and, if so, split it as the shell would.  Returns 1 and stores a

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "shquote.h"
 #include "template.h"
 #include "util.h"
 
