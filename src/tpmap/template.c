@@ -7,19 +7,14 @@
  * found, how {.} {/} {//} treat odd paths, when values are quoted, how -X
  * repeats a word) copies what parallel does, quirks included, because
  * scripts and --dry-run output depend on it.  Values are quoted by
- * shquote.c; the file still holds cmd_split, the conservative test that
- * lets a job skip the shell.  It does no I/O and never evaluates
- * {= perl =} expressions.
+ * shquote.c.  The file does no I/O and never evaluates {= perl =}
+ * expressions.
  */
-#include <pthread.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "pathnames.h"
 #include "shquote.h"
 #include "template.h"
 #include "util.h"
@@ -88,30 +83,6 @@ struct rplkey {
 
 static const char *const default_repl[TMPL_NREPL] = {
 	"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"
-};
-
-/*
- * First words that must go through the shell although an executable of
- * the same name may exist: keywords, special builtins, and the builtins of
- * sh, dash and bash whose results differ from the executable's (echo in
- * dash expands backslashes where coreutils' echo does not, pwd is logical,
- * kill knows %jobs, true --help prints help in coreutils).  Running any of
- * them through the shell is always right, so the list errs on the long side.
- */
-static const char *const shell_words[] = {
-	"!", ".", ":", "[", "[[", "]]", "{", "}",
-	"alias", "autoload", "bg", "bind", "break", "builtin", "caller",
-	"case", "cd", "chdir", "command", "compgen", "complete", "compopt",
-	"continue", "coproc", "declare", "dirs", "disown", "do", "done",
-	"echo", "elif", "else", "enable", "esac", "eval", "exec", "exit",
-	"export", "false", "fc", "fg", "fi", "for", "function", "functions",
-	"getopts", "hash", "help", "history", "if", "in", "integer", "jobs",
-	"kill", "let", "local", "logout", "mapfile", "newgrp", "popd", "print",
-	"printf", "pushd", "pwd", "read", "readarray", "readonly", "return",
-	"select", "set", "setopt", "shift", "shopt", "source", "suspend",
-	"test", "then", "time", "times", "trap", "true", "type", "typeset",
-	"ulimit", "umask", "unalias", "unset", "until", "wait", "whence",
-	"while"
 };
 
 static void
@@ -1205,211 +1176,4 @@ int
 tmpl_uses_slot(const struct tmpl *t)
 {
 	return t->uses_slot;
-}
-
-/*
- * Bytes that make a shell do more than split words when they appear
- * outside quotes: operators, expansions, globs, comments, history and
- * brace expansion (bash), tilde, and the old Bourne pipe ^.
- */
-static int
-sh_special(unsigned char c)
-{
-	return strchr("|&;<>()$`*?[]~{}#!^", c) != NULL || c < 0x20 ||
-	    c == 0x7f;
-}
-
-/*
- * Split line as sh would, into argv and strs (both NULL: only count).
- * Returns 0 when the line needs a shell.  Newlines are allowed inside
- * quotes only; backslash-newline (line continuation) always means shell.
- */
-static int
-split_scan(const char *line, size_t len, char **argv, char *strs,
-    size_t *nwordsp, size_t *nbytesp)
-{
-	size_t i, nw, nb;
-	const char *q;
-	unsigned char c, d;
-	int first;
-
-	i = nw = nb = 0;
-#define PUT(ch)	do { if (strs != NULL) strs[nb] = (char)(ch); nb++; } while (0)
-	for (;;) {
-		while (i < len && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i == len)
-			break;
-		first = nw == 0;
-		if (argv != NULL)
-			argv[nw] = strs + nb;
-		while (i < len && line[i] != ' ' && line[i] != '\t') {
-			c = (unsigned char)line[i];
-			if (c == '\'') {
-				q = memchr(line + i + 1, '\'', len - i - 1);
-				if (q == NULL)
-					return 0;
-				for (i++; line + i < q; i++)
-					PUT(line[i]);
-				i++;
-			} else if (c == '"') {
-				for (i++;; i++) {
-					if (i == len)
-						return 0;
-					c = (unsigned char)line[i];
-					if (c == '"')
-						break;
-					if (c == '$' || c == '`')
-						return 0;
-					if (c != '\\') {
-						PUT(c);
-						continue;
-					}
-					if (i + 1 == len)
-						return 0;
-					d = (unsigned char)line[i + 1];
-					if (d == '\n')
-						return 0;
-					if (d == '$' || d == '`' || d == '"' ||
-					    d == '\\') {
-						PUT(d);
-						i++;
-					} else
-						PUT('\\');
-				}
-				i++;
-			} else if (c == '\\') {
-				if (i + 1 == len || line[i + 1] == '\n')
-					return 0;
-				PUT(line[i + 1]);
-				i += 2;
-			} else {
-				/* = in the first word may be an assignment. */
-				if (sh_special(c) || (first &&
-				    (c == '=' || c == '%')))
-					return 0;
-				PUT(c);
-				i++;
-			}
-		}
-		PUT('\0');
-		nw++;
-	}
-#undef PUT
-	*nwordsp = nw;
-	*nbytesp = nb;
-	return nw > 0;
-}
-
-/*
- * Builtins that the system's utility reproduces exactly, given arguments
- * that no implementation reads differently: true and false ignore theirs
- * but for coreutils' --help and --version; echo without options and
- * backslashes prints its words in bash, dash, zsh and coreutils alike
- * (POSIXLY_CORRECT included).  They are the commonest first words of
- * short jobs, and a shell costs more than the job itself.
- */
-static int
-no_help_version(char *const argv[])
-{
-	size_t i;
-
-	for (i = 1; argv[i] != NULL; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "--version") == 0)
-			return 0;
-	return 1;
-}
-
-static int
-plain_echo(char *const argv[])
-{
-	size_t i;
-
-	for (i = 1; argv[i] != NULL; i++)
-		if (argv[i][0] == '-' || strchr(argv[i], '\\') != NULL)
-			return 0;
-	return 1;
-}
-
-static struct {
-	const char *name;
-	int (*args_ok)(char *const argv[]);
-	const char *path;		/* the utility, or NULL: none */
-} same_as_builtin[] = {
-	{ "echo", plain_echo, NULL },
-	{ "false", no_help_version, NULL },
-	{ "true", no_help_version, NULL },
-};
-
-/* The utilities are looked up in the system's directories, not on $PATH:
- * the shell would run its builtin whatever $PATH holds, and so must we. */
-static void
-find_utilities(void)
-{
-	static const char *const dirs[] = { PATH_USRBIN, PATH_BIN };
-	char path[64];
-	size_t i, k;
-
-	for (i = 0; i < sizeof(same_as_builtin) / sizeof(same_as_builtin[0]);
-	    i++) {
-		for (k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
-			snprintf(path, sizeof(path), "%s%s", dirs[k],
-			    same_as_builtin[i].name);
-			if (access(path, X_OK) == 0) {
-				same_as_builtin[i].path = xstrdup(path);
-				break;
-			}
-		}
-	}
-}
-
-const char *
-cmd_exec_path(char *const argv[])
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	size_t i;
-
-	for (i = 0; i < sizeof(same_as_builtin) / sizeof(same_as_builtin[0]);
-	    i++) {
-		if (strcmp(argv[0], same_as_builtin[i].name) != 0)
-			continue;
-		if (!same_as_builtin[i].args_ok(argv))
-			return NULL;
-		pthread_once(&once, find_utilities);
-		return same_as_builtin[i].path;
-	}
-	return NULL;
-}
-
-int
-cmd_split(const char *line, size_t len, char ***argvp)
-{
-	size_t nw, nb, i;
-	char **argv;
-
-	if (len == 0 || memchr(line, '\0', len) != NULL)
-		return 0;
-	if (!split_scan(line, len, NULL, NULL, &nw, &nb))
-		return 0;
-	if (nw + 1 > (SIZE_MAX - nb) / sizeof(*argv))
-		return 0;
-	argv = xmalloc((nw + 1) * sizeof(*argv) + nb);
-	split_scan(line, len, argv, (char *)(argv + nw + 1), &nw, &nb);
-	argv[nw] = NULL;
-	/* An empty command name fails differently in sh: let sh report it. */
-	if (argv[0][0] == '\0')
-		goto shell;
-	if (cmd_exec_path(argv) != NULL) {
-		*argvp = argv;
-		return 1;
-	}
-	for (i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
-		if (strcmp(argv[0], shell_words[i]) == 0)
-			goto shell;
-	*argvp = argv;
-	return 1;
-shell:
-	free(argv);
-	return 0;
 }

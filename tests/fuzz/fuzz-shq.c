@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execpath.h"
 #include "fuzz.h"
 #include "shquote.h"
 #include "template.h"
