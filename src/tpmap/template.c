@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "shlex.h"
 #include "shquote.h"
 #include "template.h"
 #include "util.h"
@@ -664,192 +665,6 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
 }
 
 /*
- * Lexer frames for mark_quotes: plain text (top level, $(...) or `...`),
- * double quotes, ${...} inside double quotes (LX_BRACE, where backslash
- * escapes only $ ` " \ } and newline) or outside them (LX_UBRACE, where
- * quotes work as in plain text), single quotes.
- *
- * The text of `...` is read twice by the shell: first it finds the
- * closing backquote, the first one not after a backslash whatever quotes
- * lie between, and removes the backslash before \ $ ` (and before " when
- * the `...` is inside "..."); then it parses the result as a command.
- * lx_byte does the first step and feeds lx_core what the second sees.
- *
- * What the lexer cannot follow it refuses rather than guesses at:
- * nesting deeper than the stack; backquotes inside `...` (\` nests them,
- * a bare ` ends the outer one early); quotes left open at the end of
- * `...`; a ' inside "${...}" (bash pairs it, dash does not).  A
- * replacement string after any of these is an error.
- */
-enum lx_frame {
-	LX_PLAIN,
-	LX_CMDSUB,
-	LX_BQ,
-	LX_DQ,
-	LX_BRACE,
-	LX_UBRACE,
-	LX_SQ
-};
-
-#define LX_DEPTH 64
-
-struct lexer {
-	unsigned char f[LX_DEPTH];	/* enum lx_frame */
-	unsigned depth[LX_DEPTH];	/* LX_CMDSUB: open ( inside */
-	int top;
-	int esc;			/* the last byte was an escaping \ */
-	int dollar;			/* the last byte was a plain $ */
-	int nbq;			/* LX_BQ frames on the stack */
-	int bq_indq;			/* that `...` is inside "..." */
-	int bq_bs;			/* in `...`: a \ not yet resolved */
-	int bq_unesc;			/* the last byte lost a \ to `...` */
-	int bq_nested;			/* an escaped ` seen inside `...` */
-	const char *lost;		/* why the lexer cannot follow */
-};
-
-static void
-lx_push(struct lexer *l, enum lx_frame f)
-{
-	if (l->top + 1 == LX_DEPTH) {
-		l->lost = "quotes nest too deeply in the command";
-		return;
-	}
-	if (f == LX_BQ) {
-		l->nbq++;
-		l->bq_indq = l->f[l->top] == LX_DQ || l->f[l->top] == LX_BRACE;
-	}
-	l->top++;
-	l->f[l->top] = (unsigned char)f;
-	l->depth[l->top] = 0;
-}
-
-static void
-lx_pop(struct lexer *l)
-{
-	if (l->top == 0)
-		return;
-	if (l->f[l->top] == LX_BQ && --l->nbq == 0)
-		l->bq_nested = 0;
-	l->top--;
-}
-
-/* One byte of the command as the shell's parser sees it; next is the
- * following byte or 0. */
-static void
-lx_core(struct lexer *l, char c, char next)
-{
-	enum lx_frame f;
-
-	f = (enum lx_frame)l->f[l->top];
-	l->dollar = 0;
-	if (l->esc) {
-		l->esc = 0;
-		return;
-	}
-	if (f == LX_SQ) {
-		if (c == '\'')
-			lx_pop(l);
-		return;
-	}
-	if (c == '\\') {
-		l->esc = 1;
-		return;
-	}
-	if (c == '$' && next == '(') {
-		lx_push(l, LX_CMDSUB);
-		l->esc = 1;	/* swallow the ( */
-		return;
-	}
-	if (c == '$' && next == '{') {
-		lx_push(l, f == LX_DQ || f == LX_BRACE ? LX_BRACE : LX_UBRACE);
-		l->esc = 1;
-		return;
-	}
-	if (c == '$') {
-		l->dollar = 1;
-		return;
-	}
-	if (c == '`') {
-		lx_push(l, LX_BQ);	/* lx_byte ends it */
-		return;
-	}
-	if (f == LX_DQ) {
-		if (c == '"')
-			lx_pop(l);
-		return;
-	}
-	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
-		lx_pop(l);
-		return;
-	}
-	if (f == LX_BRACE) {
-		if (c == '"')
-			lx_push(l, LX_DQ);
-		else if (c == '\'' && l->lost == NULL)
-			l->lost = "a replacement string after a ' inside "
-			    "\"${...}\" (shells disagree on it)";
-		return;
-	}
-	if (c == '\'')
-		lx_push(l, LX_SQ);
-	else if (c == '"')
-		lx_push(l, LX_DQ);
-	else if (f == LX_CMDSUB && c == '(')
-		l->depth[l->top]++;
-	else if (f == LX_CMDSUB && c == ')') {
-		if (l->depth[l->top] == 0)
-			lx_pop(l);
-		else
-			l->depth[l->top]--;
-	}
-}
-
-/* Feed one byte of command text; next is the following byte or 0. */
-static void
-lx_byte(struct lexer *l, char c, char next)
-{
-	l->bq_unesc = 0;
-	if (l->nbq == 0) {
-		lx_core(l, c, next);
-		return;
-	}
-	if (l->bq_bs) {
-		l->bq_bs = 0;
-		if (c == '`') {
-			/* A second level of `...`, unescaped twice. */
-			l->bq_nested = 1;
-			l->dollar = l->esc = 0;
-		} else if (c == '\\' || c == '$' || (c == '"' && l->bq_indq)) {
-			lx_core(l, c, next);
-			l->bq_unesc = 1;
-		} else {
-			lx_core(l, '\\', c);
-			lx_core(l, c, next);
-		}
-		return;
-	}
-	if (c == '\\') {
-		l->bq_bs = 1;
-		return;
-	}
-	if (c != '`') {
-		lx_core(l, c, next);
-		return;
-	}
-	/* The closing backquote, whatever the command inside left open. */
-	while (l->f[l->top] != LX_BQ) {
-		if (l->lost == NULL)
-			l->lost = l->f[l->top] == LX_CMDSUB ?
-			    "a replacement string after nested backquotes; "
-			    "use $(...)" :
-			    "a replacement string after `...` with open quotes";
-		lx_pop(l);
-	}
-	lx_pop(l);
-	l->esc = l->dollar = 0;
-}
-
-/*
  * Record in each replacement the quoting it sits in.  Values are quoted
  * to be inert in their context, so they never change the lexer's state.
  * Returns NULL, or why a replacement sits where it cannot be quoted.
@@ -857,11 +672,11 @@ lx_byte(struct lexer *l, char c, char next)
 static const char *
 mark_quotes(struct pcvec *pv, const char *text)
 {
-	struct lexer l;
+	struct shlex l;
 	struct piece *p;
-	const char *s;
+	const char *s, *why;
 	size_t i, j;
-	enum lx_frame f;
+	unsigned qctx;
 
 	memset(&l, 0, sizeof(l));
 	for (i = 0; i < pv->n; i++) {
@@ -870,41 +685,16 @@ mark_quotes(struct pcvec *pv, const char *text)
 		case PC_LIT:
 			s = text + p->off;
 			for (j = 0; j < p->len; j++)
-				lx_byte(&l, s[j],
+				shlex_byte(&l, s[j],
 				    j + 1 < p->len ? s[j + 1] : 0);
 			break;
 		case PC_SEP:
-			lx_byte(&l, ' ', 0);
+			shlex_byte(&l, ' ', 0);
 			break;
 		case PC_REPL:
-			if (l.lost != NULL)
-				return l.lost;
-			if (l.nbq > 0 && l.bq_nested)
-				return "a replacement string inside nested "
-				    "backquotes; use $(...)";
-			/* \\{} or \\${} in `...`: the \ or $ before the value
-			 * is two bytes of text, which shq_for does not take
-			 * back. */
-			if (l.bq_unesc && (l.esc || l.dollar))
-				return "a replacement string after \\\\ or \\$ "
-				    "inside backquotes; use $(...)";
-			f = (enum lx_frame)l.f[l.top];
-			p->qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
-			    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE :
-			    QC_NONE;
-			if (f == LX_BRACE)
-				p->qctx |= QC_INDQ;
-			if (l.nbq > 0)
-				p->qctx |= QC_BQ;
-			if (l.esc || l.bq_bs)
-				p->qctx |= QC_ESC;
-			else if (l.dollar)
-				p->qctx |= QC_DOLLAR;
-			if (l.bq_bs) {
-				/* The template's \ becomes the value's. */
-				l.bq_bs = 0;
-			}
-			l.esc = l.dollar = 0;
+			if ((why = shlex_repl(&l, &qctx)) != NULL)
+				return why;
+			p->qctx = (unsigned char)qctx;
 			break;
 		}
 	}
@@ -943,26 +733,11 @@ ctx_flush(struct pcvec *out, struct pcvec *g, int *has_repl, int *normal)
 	*has_repl = *normal = 0;
 }
 
-/* Whether two lexer states quote what follows them alike. */
-static int
-lx_same(const struct lexer *a, const struct lexer *b)
-{
-	int i;
-
-	if (a->top != b->top || a->esc != b->esc || a->nbq != b->nbq ||
-	    a->bq_bs != b->bq_bs)
-		return 0;
-	for (i = 0; i <= a->top; i++)
-		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i])
-			return 0;
-	return 1;
-}
-
 static const char *
 build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 {
 	struct pcvec g;
-	struct lexer l, start;
+	struct shlex l, start;
 	const char *why = NULL;
 	size_t i, k, s, e;
 	int has_repl, normal;
@@ -973,7 +748,7 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 	has_repl = normal = 0;
 /* End the group being built; a repeated one must be quote-neutral. */
 #define GROUP_END() do {						\
-		if (has_repl && why == NULL && !lx_same(&start, &l))	\
+		if (has_repl && why == NULL && !shlex_same(&start, &l))	\
 			why = "-X: a replacement string in a word whose " \
 			    "quotes go on past a space or tab";		\
 		ctx_flush(out, &g, &has_repl, &normal);			\
@@ -990,7 +765,7 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 		case PC_SEP:
 			GROUP_END();
 			pc_push(out, &in->v[i]);
-			lx_byte(&l, ' ', 0);
+			shlex_byte(&l, ' ', 0);
 			start = l;
 			break;
 		default:
@@ -1003,7 +778,8 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 					if (text[k] == ' ') {
 						pc_lit(out, k, 1);
 						s = k + 1;
-						lx_byte(&l, text[k], text[k + 1]);
+						shlex_byte(&l, text[k],
+						    text[k + 1]);
 						start = l;
 						continue;
 					}
@@ -1011,7 +787,8 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 					start = l;
 					s = k;
 				}
-				lx_byte(&l, text[k], k + 1 < e ? text[k + 1] : 0);
+				shlex_byte(&l, text[k],
+				    k + 1 < e ? text[k + 1] : 0);
 			}
 			pc_lit(&g, s, e - s);
 			break;
