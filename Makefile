@@ -65,11 +65,11 @@ ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
 CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
-	src/tpmap/input.o src/tpmap/template.o src/tpmap/shlex.o \
-	src/tpmap/shquote.o src/tpmap/cmdline.o src/tpmap/execpath.o \
-	src/tpmap/spawn.o src/tpmap/output.o src/tpmap/report.o \
-	src/tpmap/util.o src/tpmap/joblog.o src/tpmap/progress.o \
-	src/tpmap/jobserver.o
+	src/tpmap/input.o src/tpmap/template.o src/tpmap/expand.o \
+	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
+	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
+	src/tpmap/report.o src/tpmap/util.o src/tpmap/joblog.o \
+	src/tpmap/progress.o src/tpmap/jobserver.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
@@ -167,7 +167,8 @@ FUZZ_ALL_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP \
 FUZZ_COMPAT = $(if $(COMPAT_OBJ),$(FUZZ_OBJDIR)/compat.o)
 # The template, its lexer and its quoting; the classifier and the utility
 # lookup, which make cmd_split, the fuzzers' check on a command line.
-FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o shlex.o shquote.o)
+FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o expand.o shlex.o \
+	shquote.o)
 FUZZ_SPLIT = $(addprefix $(FUZZ_OBJDIR)/,cmdline.o execpath.o)
 FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
 	util.o input.o options.o cpus.o) $(FUZZ_TMPL) $(FUZZ_SPLIT) \
