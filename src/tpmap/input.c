@@ -34,12 +34,6 @@
  * s/\s+$//, so vertical tab and form feed go too, but not 0x85 or 0xa0. */
 #define PERL_SPACE	" \t\n\v\f\r"
 
-struct fieldv {
-	struct field *f;
-	size_t n;
-	size_t cap;
-};
-
 /* A field kept in memory: data.p + off, len bytes.  An offset rather
  * than a pointer because data grows while records are added. */
 struct span {
@@ -113,18 +107,6 @@ struct input {
 	int others_nonempty;
 	struct fieldv out;
 };
-
-static void
-fv_add(struct fieldv *v, const char *s, size_t len)
-{
-	if (v->n == v->cap) {
-		v->cap = v->cap ? 2 * v->cap : 16;
-		v->f = xreallocarray(v->f, v->cap, sizeof(*v->f));
-	}
-	v->f[v->n].s = s;
-	v->f[v->n].len = len;
-	v->n++;
-}
 
 static void
 fv_append(struct fieldv *v, const struct fieldv *w)

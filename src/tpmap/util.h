@@ -27,6 +27,16 @@ struct field {
 	size_t len;
 };
 
+/* A growable array of fields.  Zero-initialise; free(v.f) releases. */
+struct fieldv {
+	struct field *f;
+	size_t n;
+	size_t cap;
+};
+
+/* Append the field s, len bytes (borrowed, not copied) to v. */
+void fv_add(struct fieldv *v, const char *s, size_t len);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xreallocarray(void *p, size_t nmemb, size_t size);
