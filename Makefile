@@ -65,7 +65,8 @@ ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
 CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
-	src/tpmap/input.o src/tpmap/template.o src/tpmap/expand.o \
+	src/tpmap/input.o src/tpmap/perlre.o src/tpmap/template.o \
+	src/tpmap/expand.o \
 	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
 	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
 	src/tpmap/report.o src/tpmap/util.o src/tpmap/joblog.o \
@@ -171,7 +172,7 @@ FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o expand.o shlex.o \
 	shquote.o)
 FUZZ_SPLIT = $(addprefix $(FUZZ_OBJDIR)/,cmdline.o execpath.o)
 FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
-	util.o input.o options.o cpus.o) $(FUZZ_TMPL) $(FUZZ_SPLIT) \
+	util.o input.o perlre.o options.o cpus.o) $(FUZZ_TMPL) $(FUZZ_SPLIT) \
 	$(FUZZ_COMPAT)
 # A tiny read size makes the input reader refill and compact its buffer
 # inside the few KiB a fuzz input holds.
@@ -216,7 +217,7 @@ $(FUZZ_BIN)/fuzz-classifier: $(FUZZ_OBJDIR)/fuzz-classifier.o \
 
 $(FUZZ_BIN)/fuzz-input: $(FUZZ_OBJDIR)/fuzz-input.o \
 		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/input.o \
-		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+		$(FUZZ_OBJDIR)/perlre.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-options: $(FUZZ_OBJDIR)/fuzz-options.o \
