@@ -65,12 +65,12 @@ ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
 CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
-	src/tpmap/input.o src/tpmap/perlre.o src/tpmap/template.o \
-	src/tpmap/expand.o \
-	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
-	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
-	src/tpmap/report.o src/tpmap/util.o src/tpmap/joblog.o \
-	src/tpmap/progress.o src/tpmap/jobserver.o
+	src/tpmap/input.o src/tpmap/perlre.o src/tpmap/csv.o \
+	src/tpmap/template.o src/tpmap/expand.o src/tpmap/shlex.o \
+	src/tpmap/shquote.o src/tpmap/cmdline.o src/tpmap/execpath.o \
+	src/tpmap/spawn.o src/tpmap/output.o src/tpmap/report.o \
+	src/tpmap/util.o src/tpmap/joblog.o src/tpmap/progress.o \
+	src/tpmap/jobserver.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
@@ -172,8 +172,8 @@ FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o expand.o shlex.o \
 	shquote.o)
 FUZZ_SPLIT = $(addprefix $(FUZZ_OBJDIR)/,cmdline.o execpath.o)
 FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
-	util.o input.o perlre.o options.o cpus.o) $(FUZZ_TMPL) $(FUZZ_SPLIT) \
-	$(FUZZ_COMPAT)
+	util.o input.o perlre.o csv.o options.o cpus.o) $(FUZZ_TMPL) \
+	$(FUZZ_SPLIT) $(FUZZ_COMPAT)
 # A tiny read size makes the input reader refill and compact its buffer
 # inside the few KiB a fuzz input holds.
 FUZZ_READ_SIZE = 7
@@ -217,7 +217,8 @@ $(FUZZ_BIN)/fuzz-classifier: $(FUZZ_OBJDIR)/fuzz-classifier.o \
 
 $(FUZZ_BIN)/fuzz-input: $(FUZZ_OBJDIR)/fuzz-input.o \
 		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/input.o \
-		$(FUZZ_OBJDIR)/perlre.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+		$(FUZZ_OBJDIR)/perlre.o $(FUZZ_OBJDIR)/csv.o \
+		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-options: $(FUZZ_OBJDIR)/fuzz-options.o \

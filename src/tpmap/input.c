@@ -5,9 +5,10 @@
  * memory; every other source is read whole, because the cartesian product
  * visits its records again and again.  Each record may be split into
  * columns (--colsep, a Perl-style regex that perlre.c translates to a
- * POSIX ERE, or --csv), trimmed, and the sources are combined as GNU
- * parallel does.  This file neither skips empty records (-r) nor groups
- * records into jobs (-n, -L): the caller does.
+ * POSIX ERE, or --csv, whose fields csv.c parses), trimmed, and the
+ * sources are combined as GNU parallel does.  This file neither skips
+ * empty records (-r) nor groups records into jobs (-n, -L): the caller
+ * does.
  */
 #include <err.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "input.h"
 #include "perlre.h"
 #include "util.h"
@@ -110,78 +112,6 @@ fv_append(struct fieldv *v, const struct fieldv *w)
 		fv_add(v, w->f[i].s, w->f[i].len);
 }
 
-/*
- * Parse one --csv record as Text::CSV (binary, quote and escape '"') does
- * for GNU parallel: a field is either unquoted, with no quote in it, or
- * quoted from its first byte, with "" for a quote and anything else
- * (separator, newline, NUL) literal, and then followed by a separator or
- * the end.  Unquoted field bytes point into rec; quoted ones are copied to
- * work.  Returns 0, or -1 with *whyp set for a malformed record.
- */
-static int
-csv_parse(struct input *in, struct src *sr, const char *rec, size_t len,
-    struct fieldv *v, const char **whyp)
-{
-	struct buf *w = &sr->work;
-	size_t p = 0, start, first = v->n, i, *offs = NULL, nq = 0;
-	char sep = in->csv_sep;
-
-	buf_reset(w);
-	/* Quoted fields that are all empty must not point at NULL + 0. */
-	buf_grow(w, 0);
-	/* Quoted fields go to work, which may move while it grows: their
-	 * offsets are noted and turned into pointers at the end. */
-	for (;;) {
-		if (p < len && rec[p] == '"') {
-			start = w->len;
-			for (p++;; p++) {
-				if (p >= len) {
-					*whyp = "unterminated quoted field";
-					goto fail;
-				}
-				if (rec[p] != '"') {
-					buf_addc(w, rec[p]);
-					continue;
-				}
-				if (p + 1 < len && rec[p + 1] == '"') {
-					buf_addc(w, '"');
-					p++;
-					continue;
-				}
-				break;
-			}
-			p++;
-			offs = xreallocarray(offs, nq + 1, sizeof(*offs));
-			offs[nq++] = v->n;
-			fv_add(v, (const char *)(uintptr_t)start,
-			    w->len - start);
-			if (p < len && rec[p] != sep) {
-				*whyp = "text after a closing quote";
-				goto fail;
-			}
-		} else {
-			start = p;
-			for (; p < len && rec[p] != sep; p++)
-				if (rec[p] == '"') {
-					*whyp = "quote in an unquoted field";
-					goto fail;
-				}
-			fv_add(v, rec + start, p - start);
-		}
-		if (p >= len)
-			break;
-		p++;	/* the separator: another field follows, maybe empty */
-	}
-	for (i = 0; i < nq; i++)
-		v->f[offs[i]].s = w->p + (uintptr_t)v->f[offs[i]].s;
-	free(offs);
-	return 0;
-fail:
-	v->n = first;
-	free(offs);
-	return -1;
-}
-
 static void
 trim_fields(struct input *in, struct fieldv *v, size_t first)
 {
@@ -221,7 +151,8 @@ rec_fields(struct input *in, struct src *sr, char *rec, size_t len,
 		 * in CR; RFC 4180 ends lines in CR-LF, so drop it. */
 		if (rec[len - 1] == '\r')
 			len--;
-		if (csv_parse(in, sr, rec, len, v, &why) != 0) {
+		if (csv_parse(rec, len, in->csv_sep, &sr->work, v,
+		    &why) != 0) {
 			warnx("%s: record %llu: malformed CSV: %s",
 			    sr->rd.name, sr->rd.nrec, why);
 			return -1;
