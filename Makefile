@@ -64,13 +64,13 @@ ALL_CFLAGS = $(TP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
-CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
-	src/tpmap/input.o src/tpmap/perlre.o src/tpmap/csv.o \
-	src/tpmap/template.o src/tpmap/expand.o src/tpmap/shlex.o \
-	src/tpmap/shquote.o src/tpmap/cmdline.o src/tpmap/execpath.o \
-	src/tpmap/spawn.o src/tpmap/output.o src/tpmap/report.o \
-	src/tpmap/util.o src/tpmap/joblog.o src/tpmap/progress.o \
-	src/tpmap/jobserver.o
+CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
+	src/tpmap/cpus.o src/tpmap/input.o src/tpmap/perlre.o \
+	src/tpmap/csv.o src/tpmap/template.o src/tpmap/expand.o \
+	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
+	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
+	src/tpmap/report.o src/tpmap/util.o src/tpmap/joblog.o \
+	src/tpmap/progress.o src/tpmap/jobserver.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
@@ -133,8 +133,7 @@ bench/measure: bench/measure.o
 # VERSION above is the only place the version is written: options.c gets
 # it for --version from the command line, and is built again when this
 # file changes.
-VERSION_CPPFLAGS = -DTPMAP_VERSION=\"$(VERSION)\"
-src/tpmap/options.o: TP_CPPFLAGS += $(VERSION_CPPFLAGS)
+src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\"
 src/tpmap/options.o: Makefile
 
 helpers: $(HELPERS)
@@ -172,7 +171,7 @@ FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o expand.o shlex.o \
 	shquote.o)
 FUZZ_SPLIT = $(addprefix $(FUZZ_OBJDIR)/,cmdline.o execpath.o)
 FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
-	util.o input.o perlre.o csv.o options.o cpus.o) $(FUZZ_TMPL) \
+	util.o input.o perlre.o csv.o optparse.o) $(FUZZ_TMPL) \
 	$(FUZZ_SPLIT) $(FUZZ_COMPAT)
 # A tiny read size makes the input reader refill and compact its buffer
 # inside the few KiB a fuzz input holds.
@@ -188,8 +187,6 @@ $(FUZZ_OBJDIR)/%.o: src/tpmap/%.c | $(FUZZ_OBJDIR)
 
 $(FUZZ_OBJDIR)/%.o: tests/fuzz/%.c | $(FUZZ_OBJDIR)
 	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
-
-$(FUZZ_OBJDIR)/options.o: TP_CPPFLAGS += $(VERSION_CPPFLAGS)
 
 $(FUZZ_OBJDIR)/input.o: src/tpmap/input.c | $(FUZZ_OBJDIR)
 	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) -DREAD_SIZE=$(FUZZ_READ_SIZE) \
@@ -222,8 +219,8 @@ $(FUZZ_BIN)/fuzz-input: $(FUZZ_OBJDIR)/fuzz-input.o \
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-options: $(FUZZ_OBJDIR)/fuzz-options.o \
-		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/options.o \
-		$(FUZZ_OBJDIR)/cpus.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/optparse.o \
+		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 # Spawned by fuzz-classifier thousands of times: no sanitizers, no
