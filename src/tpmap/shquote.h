@@ -6,7 +6,7 @@
  * `...`, after a backslash or a $), so that the shell reads the value
  * back as exactly its bytes and never as code.  Pure functions that only
  * append to a buffer.  Finding the quoting context a value sits in is
- * the template's business, not this file's.
+ * shlex.c's business, not this file's.
  */
 #ifndef TPMAP_SHQUOTE_H
 #define TPMAP_SHQUOTE_H
