@@ -3,10 +3,9 @@
  * The shell-quoting lexer.  A frame stack stands for the quotes and
  * expansions open at the current byte, and a few flags for what the last
  * byte did (an escaping backslash, a bare $, a backslash inside `...` not
- * yet resolved).  The rules are those that POSIX sh, bash and dash agree
- * on; where they do not, the lexer records why and shlex_repl refuses.
- * Nothing here knows about templates beyond the QC_* contexts it
- * reports.
+ * yet resolved).  Where it cannot tell how the shell reads the text, the
+ * lexer records why, and shlex_repl refuses.  Nothing here knows about
+ * templates beyond the QC_* contexts it reports.
  */
 #include <stddef.h>
 
@@ -14,10 +13,10 @@
 #include "shquote.h"
 
 /*
- * Lexer frames: plain text (top level, $(...) or `...`),
- * double quotes, ${...} inside double quotes (LX_BRACE, where backslash
- * escapes only $ ` " \ } and newline) or outside them (LX_UBRACE, where
- * quotes work as in plain text), single quotes.
+ * Lexer frames: plain text (top level, $(...) or `...`), double quotes,
+ * ${...} inside double quotes (LX_BRACE, where backslash escapes only
+ * $ ` " \ } and newline) or outside them (LX_UBRACE, where quotes work
+ * as in plain text), single quotes.
  *
  * The text of `...` is read twice by the shell: first it finds the
  * closing backquote, the first one not after a backslash whatever quotes
