@@ -11,7 +11,8 @@
 
 #define PATH_BSHELL		"/bin/sh"	/* no POSIX shell in $SHELL */
 #define PATH_DEVNULL		"/dev/null"
-#define PATH_TMPDIR		"/tmp"		/* when $TMPDIR is unset or empty */
+/* Temporary files go here when $TMPDIR is unset or empty. */
+#define PATH_TMPDIR		"/tmp"
 
 /* The system's utility directories, for the builtins that a utility may
  * stand in for: searched in this order, whatever $PATH says. */
