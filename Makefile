@@ -64,12 +64,15 @@ ALL_CFLAGS = $(TP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
-CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/cpus.o \
-	src/tpmap/input.o src/tpmap/template.o src/tpmap/spawn.o \
-	src/tpmap/output.o src/tpmap/report.o src/tpmap/util.o \
-	src/tpmap/joblog.o src/tpmap/progress.o src/tpmap/jobserver.o \
-	src/tpmap/job.o src/tpmap/spool.o src/tpmap/build.o \
-	src/tpmap/source.o src/tpmap/runner.o src/tpmap/pace.o
+CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
+	src/tpmap/cpus.o src/tpmap/input.o src/tpmap/perlre.o \
+	src/tpmap/csv.o src/tpmap/template.o src/tpmap/expand.o \
+	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
+	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
+	src/tpmap/report.o src/tpmap/util.o src/tpmap/joblog.o \
+	src/tpmap/progress.o src/tpmap/jobserver.o src/tpmap/job.o \
+	src/tpmap/spool.o src/tpmap/build.o src/tpmap/source.o \
+	src/tpmap/runner.o src/tpmap/pace.o
 HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
 	tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
@@ -129,6 +132,12 @@ bench/measure: bench/measure.o
 %.o: %.c
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
+# VERSION above is the only place the version is written: options.c gets
+# it for --version from the command line, and is built again when this
+# file changes.
+src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\"
+src/tpmap/options.o: Makefile
+
 helpers: $(HELPERS)
 
 bench: $(BENCH)
@@ -158,8 +167,14 @@ FUZZ_ALL_CPPFLAGS = $(TP_CPPFLAGS) -iquote src/tpmap -iquote tests/fuzz \
 FUZZ_ALL_CFLAGS = -std=c11 -Wall -Wextra -MMD -MP \
 	-fsanitize=fuzzer-no-link $(FUZZ_SAN) $(FUZZ_CFLAGS)
 FUZZ_COMPAT = $(if $(COMPAT_OBJ),$(FUZZ_OBJDIR)/compat.o)
+# The template, its lexer and its quoting; the classifier and the utility
+# lookup, which make cmd_split, the fuzzers' check on a command line.
+FUZZ_TMPL = $(addprefix $(FUZZ_OBJDIR)/,template.o expand.o shlex.o \
+	shquote.o)
+FUZZ_SPLIT = $(addprefix $(FUZZ_OBJDIR)/,cmdline.o execpath.o)
 FUZZ_OBJ = $(addprefix $(FUZZ_OBJDIR)/,$(FUZZ_TARGETS:=.o) fuzz.o \
-	template.o util.o input.o options.o cpus.o) $(FUZZ_COMPAT)
+	util.o input.o perlre.o csv.o optparse.o) $(FUZZ_TMPL) \
+	$(FUZZ_SPLIT) $(FUZZ_COMPAT)
 # A tiny read size makes the input reader refill and compact its buffer
 # inside the few KiB a fuzz input holds.
 FUZZ_READ_SIZE = 7
@@ -186,27 +201,28 @@ FUZZ_LINK = $(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) \
 	-o $@ $^ $(TP_LDLIBS)
 
 $(FUZZ_BIN)/fuzz-template: $(FUZZ_OBJDIR)/fuzz-template.o \
-		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/template.o \
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_TMPL) $(FUZZ_SPLIT) \
 		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-shq: $(FUZZ_OBJDIR)/fuzz-shq.o $(FUZZ_OBJDIR)/fuzz.o \
-		$(FUZZ_OBJDIR)/template.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+		$(FUZZ_TMPL) $(FUZZ_SPLIT) $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-classifier: $(FUZZ_OBJDIR)/fuzz-classifier.o \
-		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/template.o \
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_SPLIT) $(FUZZ_OBJDIR)/shquote.o \
 		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-input: $(FUZZ_OBJDIR)/fuzz-input.o \
 		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/input.o \
+		$(FUZZ_OBJDIR)/perlre.o $(FUZZ_OBJDIR)/csv.o \
 		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 $(FUZZ_BIN)/fuzz-options: $(FUZZ_OBJDIR)/fuzz-options.o \
-		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/options.o \
-		$(FUZZ_OBJDIR)/cpus.o $(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
+		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_OBJDIR)/optparse.o \
+		$(FUZZ_OBJDIR)/util.o $(FUZZ_COMPAT)
 	$(FUZZ_LINK)
 
 # Spawned by fuzz-classifier thousands of times: no sanitizers, no

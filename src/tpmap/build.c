@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "execpath.h"
 #include "util.h"
 
 /* A template expanded without quoting and with nothing appended, for

@@ -26,6 +26,7 @@
 
 #include "cpus.h"
 #include "options.h"
+#include "pathnames.h"
 
 /* Longest path built here; a longer one is skipped (no quota), which only
  * an absurdly deep cgroup tree could cause. */
@@ -34,7 +35,7 @@
 /* The v1 cpu hierarchy: systemd mounts it as cpu,cpuacct and links cpu
  * to it; older or hand-made setups mount cpu alone. */
 static const char *const v1_mounts[] = {
-	"sys/fs/cgroup/cpu,cpuacct", "sys/fs/cgroup/cpu", NULL
+	PATH_CGROUP "/cpu,cpuacct", PATH_CGROUP "/cpu", NULL
 };
 
 /* Read a small file into buf, NUL-terminated; -1 when it cannot be read.
@@ -235,7 +236,7 @@ cpus_cgroup_limit(const char *root)
 	rlen = strlen(root);
 	while (rlen > 0 && root[rlen - 1] == '/')
 		rlen--;
-	if ((size_t)snprintf(path, sizeof(path), "%.*s/proc/self/cgroup",
+	if ((size_t)snprintf(path, sizeof(path), "%.*s" PATH_SELF_CGROUP,
 	    (int)rlen, root) >= sizeof(path) ||
 	    read_small(path, buf, sizeof(buf)) != 0)
 		return 0;
@@ -254,14 +255,14 @@ cpus_cgroup_limit(const char *root)
 			continue;
 		if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
 			if ((size_t)snprintf(mount, sizeof(mount),
-			    "%.*s/sys/fs/cgroup", (int)rlen, root) >=
+			    "%.*s" PATH_CGROUP, (int)rlen, root) >=
 			    sizeof(mount))
 				continue;
 			n = min_limit(n, walk(mount, c2 + 1, v2_limit));
 		} else if (has_cpu(c1 + 1, (size_t)(c2 - c1 - 1))) {
 			for (i = 0; v1_mounts[i] != NULL; i++) {
 				if ((size_t)snprintf(mount, sizeof(mount),
-				    "%.*s/%s", (int)rlen, root, v1_mounts[i]) >=
+				    "%.*s%s", (int)rlen, root, v1_mounts[i]) >=
 				    sizeof(mount) || !is_dir(mount))
 					continue;
 				n = min_limit(n, walk(mount, c2 + 1, v1_limit));

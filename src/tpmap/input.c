@@ -4,23 +4,25 @@
  * compacted rather than grown, so the first source streams in constant
  * memory; every other source is read whole, because the cartesian product
  * visits its records again and again.  Each record may be split into
- * columns (--colsep, a Perl-style regex translated to a POSIX ERE, or
- * --csv), trimmed, and the sources are combined as GNU parallel does.  This
- * file neither skips empty records (-r) nor groups records into jobs (-n,
- * -L): the caller does.
+ * columns (--colsep, a Perl-style regex that perlre.c translates to a
+ * POSIX ERE, or --csv, whose fields csv.c parses), trimmed, and the
+ * sources are combined as GNU parallel does.  This file neither skips
+ * empty records (-r) nor groups records into jobs (-n, -L): the caller
+ * does.
  */
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "csv.h"
 #include "input.h"
+#include "perlre.h"
 #include "util.h"
 
 /* What one read(2) asks for at least.  The read buffer stays near twice
@@ -29,16 +31,6 @@
 #ifndef READ_SIZE
 #define READ_SIZE	65536
 #endif
-
-/* Perl's \s for byte strings: GNU parallel trims with s/^\s+// and
- * s/\s+$//, so vertical tab and form feed go too, but not 0x85 or 0xa0. */
-#define PERL_SPACE	" \t\n\v\f\r"
-
-struct fieldv {
-	struct field *f;
-	size_t n;
-	size_t cap;
-};
 
 /* A field kept in memory: data.p + off, len bytes.  An offset rather
  * than a pointer because data grows while records are added. */
@@ -96,10 +88,7 @@ struct input {
 	int csv;
 	char csv_sep;
 	int have_re;
-	regex_t re;
-	unsigned char *capturing;	/* per subexpression of re */
-	regmatch_t *m;
-	size_t nm;
+	struct perlre re;		/* --colsep, or the --header tab */
 	char **names;
 	size_t nnames;
 	unsigned ncr;		/* CR-NL warning: records that end in CR */
@@ -115,500 +104,12 @@ struct input {
 };
 
 static void
-fv_add(struct fieldv *v, const char *s, size_t len)
-{
-	if (v->n == v->cap) {
-		v->cap = v->cap ? 2 * v->cap : 16;
-		v->f = xreallocarray(v->f, v->cap, sizeof(*v->f));
-	}
-	v->f[v->n].s = s;
-	v->f[v->n].len = len;
-	v->n++;
-}
-
-static void
 fv_append(struct fieldv *v, const struct fieldv *w)
 {
 	size_t i;
 
 	for (i = 0; i < w->n; i++)
 		fv_add(v, w->f[i].s, w->f[i].len);
-}
-
-/*
- * Regex translation.  --colsep is a Perl regex in GNU parallel, and the
- * common ones use Perl escapes (\t, \s, \d, (?:...)) that POSIX regcomp
- * does not know, so they are rewritten into an ERE.  What cannot be
- * written in an ERE (lookaround, backtracking verbs, negated class escapes
- * inside brackets) is left for regcomp to reject or rejected here.  Lazy
- * and possessive quantifiers lose their suffix: POSIX matching is always
- * leftmost-longest.
- */
-
-/* Decode the escape at p (just after the backslash) if it stands for one
- * byte: \t \n \r \f \e \a \xHH \x{HH}.  Returns the byte, with *endp after
- * the escape, -1 if it is no such escape, -2 for \x00. */
-static int
-esc_byte(const char *p, const char **endp)
-{
-	int v = 0, d, n;
-
-	*endp = p + 1;
-	switch (*p) {
-	case 't':
-		return '\t';
-	case 'n':
-		return '\n';
-	case 'r':
-		return '\r';
-	case 'f':
-		return '\f';
-	case 'e':
-		return 033;
-	case 'a':
-		return '\a';
-	case 'x':
-		p++;
-		if (*p == '{') {
-			for (p++; (d = hexval((unsigned char)*p)) >= 0; p++)
-				if ((v = v * 16 + d) > 255)
-					return -1;
-			if (*p != '}')
-				return -1;
-			p++;
-		} else {
-			for (n = 0; n < 2 && (d = hexval((unsigned char)*p))
-			    >= 0; n++, p++)
-				v = v * 16 + d;
-		}
-		*endp = p;
-		return v == 0 ? -2 : v;
-	default:
-		return -1;
-	}
-}
-
-/* The bracket contents (without brackets) for Perl's class escapes; NULL
- * if c is none.  Outside brackets they are wrapped in [ ] or [^ ]. */
-static const char *
-class_body(int c)
-{
-	switch (c) {
-	case 'd':
-	case 'D':
-		return "0-9";
-	case 's':
-	case 'S':
-		return PERL_SPACE;
-	case 'w':
-	case 'W':
-		return "[:alnum:]_";
-	case 'h':
-	case 'H':
-		/* Perl's \h and \v match 0xa0 and 0x85 even in byte
-		 * strings, unlike \s. */
-		return " \t\xa0";
-	case 'v':
-	case 'V':
-		return "\n\v\f\r\x85";
-	default:
-		return NULL;
-	}
-}
-
-static int
-is_ere_special(int c)
-{
-	return c != '\0' && strchr(".[]()*+?{}|^$\\", c) != NULL;
-}
-
-/* Translate a Perl bracket expression starting after '[' at *pp.  Perl
- * allows escapes inside; POSIX does not, and wants a literal ] first and
- * a literal - last, so the pieces are collected and emitted in order. */
-static int
-re_bracket(const char **pp, struct buf *out, const char **errp)
-{
-	struct buf items = { 0 };
-	const char *p = *pp, *end, *q;
-	int neg = 0, rb = 0, dash = 0, caret = 0, first = 1, c;
-
-	if (*p == '^') {
-		neg = 1;
-		p++;
-	}
-	for (;; first = 0) {
-		c = (unsigned char)*p;
-		if (c == '\0') {
-			*errp = "brackets ([ ]) not balanced";
-			goto fail;
-		}
-		if (c == ']' && !first)
-			break;
-		if (c == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=') &&
-		    (q = strstr(p + 2, p[1] == ':' ? ":]" : p[1] == '.' ?
-		    ".]" : "=]")) != NULL) {
-			buf_add(&items, p, (size_t)(q + 2 - p));
-			p = q + 2;
-			continue;
-		}
-		p++;
-		if (c == '\\') {
-			if (class_body((unsigned char)*p) != NULL) {
-				if (*p >= 'A' && *p <= 'Z') {
-					*errp = "negated class escape inside "
-					    "brackets not supported";
-					goto fail;
-				}
-				buf_adds(&items, class_body((unsigned char)*p));
-				p++;
-				continue;
-			}
-			if ((c = esc_byte(p, &end)) == -2) {
-				*errp = "NUL byte not supported";
-				goto fail;
-			}
-			if (c >= 0) {
-				p = end;
-			} else if (*p == '\0') {
-				*errp = "trailing backslash";
-				goto fail;
-			} else {
-				c = (unsigned char)*p++;
-			}
-			/* An escaped character is literal: keep it away
-			 * from the places where POSIX gives it meaning. */
-			if (c == ']')
-				rb = 1;
-			else if (c == '-')
-				dash = 1;
-			else if (c == '^')
-				caret = 1;
-			else
-				buf_addc(&items, (char)c);
-			continue;
-		}
-		if (c == ']')
-			rb = 1;
-		else
-			buf_addc(&items, (char)c);
-	}
-	*pp = p + 1;
-	if (!neg && !rb && items.len == 0 && caret && !dash) {
-		buf_adds(out, "\\^");
-	} else {
-		buf_addc(out, '[');
-		if (neg)
-			buf_addc(out, '^');
-		if (rb)
-			buf_addc(out, ']');
-		if (items.len > 0)
-			buf_add(out, items.p, items.len);
-		if (!neg && !rb && items.len == 0 && caret) {
-			/* "[-^]": ^ must not come first */
-			buf_adds(out, "-^");
-		} else {
-			if (caret)
-				buf_addc(out, '^');
-			if (dash)
-				buf_addc(out, '-');
-		}
-		buf_addc(out, ']');
-	}
-	buf_free(&items);
-	return 0;
-fail:
-	buf_free(&items);
-	return -1;
-}
-
-/* Translate Perl regex pat into an ERE in out; capturing gets one flag
- * per '(' in order, 0 for (?:...), as Perl's split returns the captured
- * groups as extra fields. */
-static int
-re_translate(const char *pat, struct buf *out, struct buf *capturing,
-    const char **errp)
-{
-	const char *p = pat, *end, *body;
-	int c, quant = 0;
-
-	while ((c = (unsigned char)*p) != '\0') {
-		/* *? +? ?? {n}? and *+ ...: drop the Perl-only suffix */
-		if (quant && (c == '?' || c == '+')) {
-			p++;
-			quant = 0;
-			continue;
-		}
-		quant = 0;
-		p++;
-		switch (c) {
-		case '\\':
-			if ((body = class_body((unsigned char)*p)) != NULL) {
-				buf_addc(out, '[');
-				if (*p >= 'A' && *p <= 'Z')
-					buf_addc(out, '^');
-				buf_adds(out, body);
-				buf_addc(out, ']');
-				p++;
-				break;
-			}
-			if ((c = esc_byte(p, &end)) == -2) {
-				*errp = "NUL byte not supported";
-				return -1;
-			}
-			if (c >= 0) {
-				p = end;
-				if (is_ere_special(c))
-					buf_addc(out, '\\');
-				buf_addc(out, (char)c);
-				break;
-			}
-			c = (unsigned char)*p;
-			if (c == '\0') {
-				*errp = "trailing backslash";
-				return -1;
-			}
-			p++;
-			if (c == 'A') {
-				buf_addc(out, '^');
-			} else if (c == 'z' || c == 'Z') {
-				buf_addc(out, '$');
-			} else if (is_ere_special(c) ||
-			    (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-			    (c >= 'A' && c <= 'Z')) {
-				/* ERE escapes, and \b \B \1 ... for regcomp
-				 * to accept or reject */
-				buf_addc(out, '\\');
-				buf_addc(out, (char)c);
-			} else {
-				/* \, \/ \- \: ...: Perl's escaped
-				 * punctuation is the character itself */
-				buf_addc(out, (char)c);
-			}
-			break;
-		case '[':
-			if (re_bracket(&p, out, errp) != 0)
-				return -1;
-			break;
-		case '(':
-			buf_addc(out, '(');
-			if (p[0] == '?' && p[1] == ':') {
-				p += 2;
-				buf_addc(capturing, 0);
-			} else {
-				buf_addc(capturing, 1);
-			}
-			break;
-		case '*':
-		case '+':
-		case '?':
-		case '}':
-			quant = 1;
-			buf_addc(out, (char)c);
-			break;
-		default:
-			buf_addc(out, (char)c);
-			break;
-		}
-	}
-	return 0;
-}
-
-static int
-re_setup(struct input *in, const char *pat)
-{
-	struct buf ere = { 0 }, cap = { 0 };
-	const char *why = NULL;
-	char msg[256];
-	size_t i;
-	int rc;
-
-	if (re_translate(pat, &ere, &cap, &why) != 0) {
-		warnx("--colsep '%s': %s", pat, why);
-		goto fail;
-	}
-	buf_grow(&ere, 0);
-	if ((rc = regcomp(&in->re, ere.p, REG_EXTENDED)) != 0) {
-		regerror(rc, &in->re, msg, sizeof(msg));
-		warnx("--colsep '%s': %s", pat, msg);
-		goto fail;
-	}
-	in->have_re = 1;
-	in->nm = in->re.re_nsub + 1;
-	in->m = xreallocarray(NULL, in->nm, sizeof(*in->m));
-	/* Subexpressions regcomp counted but the translation did not (it
-	 * should not happen) are treated as not capturing. */
-	in->capturing = xcalloc(in->nm, 1);
-	for (i = 0; i < in->re.re_nsub && i < cap.len; i++)
-		in->capturing[i + 1] = (unsigned char)cap.p[i];
-	buf_free(&ere);
-	buf_free(&cap);
-	return 0;
-fail:
-	buf_free(&ere);
-	buf_free(&cap);
-	return -1;
-}
-
-/*
- * Split rec (len bytes, rec[len] must be writable) as Perl's
- * split(/re/, rec, -1) does, which is what GNU parallel runs: a separator
- * is a match that ends after the start of the current field (so an empty
- * match never makes an empty field at the start), captured groups become
- * fields too, and the rest after the last separator is a field even if
- * empty.  Without keep_trailing, trailing empty fields are dropped, as
- * split without a limit does (the --header line).
- *
- * regexec takes C strings, and records may hold NUL bytes.  Rather than
- * rely on REG_STARTEND to cross them, which not every libc has and which
- * would make results differ between systems, the record is searched one
- * NUL-free segment at a time: a separator never contains or matches a NUL
- * byte, which stays ordinary field content.  REG_STARTEND, where it
- * exists, only spares regexec a strlen() per call, so that splitting a
- * long line into many columns stays linear.
- */
-static void
-split_re(struct input *in, char *rec, size_t len, struct fieldv *v,
-    int keep_trailing)
-{
-	regmatch_t *m = in->m;
-	size_t s = 0, p = 0, segend, ms, me, k, first = v->n;
-	char *nul;
-	char save;
-	int iters = 0, found, ef;
-
-	save = rec[len];
-	rec[len] = '\0';
-	segend = (size_t)-1;
-	while (s < len) {
-		found = 0;
-		while (p <= len) {
-			if (segend == (size_t)-1 || p > segend) {
-				nul = memchr(rec + p, '\0', len - p);
-				segend = nul != NULL ? (size_t)(nul - rec) : len;
-			}
-			ef = (p > 0 ? REG_NOTBOL : 0) |
-			    (segend < len ? REG_NOTEOL : 0);
-#ifdef REG_STARTEND
-			m[0].rm_so = (regoff_t)p;
-			m[0].rm_eo = (regoff_t)segend;
-			ef |= REG_STARTEND;
-			if (regexec(&in->re, rec, in->nm, m, ef) == 0) {
-				ms = (size_t)m[0].rm_so;
-				me = (size_t)m[0].rm_eo;
-				for (k = 1; k < in->nm; k++)
-					if (m[k].rm_so != -1) {
-						m[k].rm_so -= (regoff_t)p;
-						m[k].rm_eo -= (regoff_t)p;
-					}
-#else
-			if (regexec(&in->re, rec + p, in->nm, m, ef) == 0) {
-				ms = p + (size_t)m[0].rm_so;
-				me = p + (size_t)m[0].rm_eo;
-#endif
-				if (me > s) {
-					found = 1;
-					break;
-				}
-				/* An empty match at the field's start: Perl
-				 * looks for one ending further on. */
-				p++;
-				continue;
-			}
-			p = segend + 1;
-		}
-		if (!found)
-			break;
-		fv_add(v, rec + s, ms - s);
-		for (k = 1; k < in->nm; k++) {
-			if (!in->capturing[k])
-				continue;
-			if (m[k].rm_so == -1)
-				fv_add(v, rec + len, 0);
-			else
-				fv_add(v, rec + p + m[k].rm_so,
-				    (size_t)(m[k].rm_eo - m[k].rm_so));
-		}
-		s = p = me;
-		iters = 1;
-	}
-	if (s < len || iters)
-		fv_add(v, rec + s, len - s);
-	if (!keep_trailing)
-		while (v->n > first && v->f[v->n - 1].len == 0)
-			v->n--;
-	rec[len] = save;
-}
-
-/*
- * Parse one --csv record as Text::CSV (binary, quote and escape '"') does
- * for GNU parallel: a field is either unquoted, with no quote in it, or
- * quoted from its first byte, with "" for a quote and anything else
- * (separator, newline, NUL) literal, and then followed by a separator or
- * the end.  Unquoted field bytes point into rec; quoted ones are copied to
- * work.  Returns 0, or -1 with *whyp set for a malformed record.
- */
-static int
-csv_parse(struct input *in, struct src *sr, const char *rec, size_t len,
-    struct fieldv *v, const char **whyp)
-{
-	struct buf *w = &sr->work;
-	size_t p = 0, start, first = v->n, i, *offs = NULL, nq = 0;
-	char sep = in->csv_sep;
-
-	buf_reset(w);
-	/* Quoted fields that are all empty must not point at NULL + 0. */
-	buf_grow(w, 0);
-	/* Quoted fields go to work, which may move while it grows: their
-	 * offsets are noted and turned into pointers at the end. */
-	for (;;) {
-		if (p < len && rec[p] == '"') {
-			start = w->len;
-			for (p++;; p++) {
-				if (p >= len) {
-					*whyp = "unterminated quoted field";
-					goto fail;
-				}
-				if (rec[p] != '"') {
-					buf_addc(w, rec[p]);
-					continue;
-				}
-				if (p + 1 < len && rec[p + 1] == '"') {
-					buf_addc(w, '"');
-					p++;
-					continue;
-				}
-				break;
-			}
-			p++;
-			offs = xreallocarray(offs, nq + 1, sizeof(*offs));
-			offs[nq++] = v->n;
-			fv_add(v, (const char *)(uintptr_t)start,
-			    w->len - start);
-			if (p < len && rec[p] != sep) {
-				*whyp = "text after a closing quote";
-				goto fail;
-			}
-		} else {
-			start = p;
-			for (; p < len && rec[p] != sep; p++)
-				if (rec[p] == '"') {
-					*whyp = "quote in an unquoted field";
-					goto fail;
-				}
-			fv_add(v, rec + start, p - start);
-		}
-		if (p >= len)
-			break;
-		p++;	/* the separator: another field follows, maybe empty */
-	}
-	for (i = 0; i < nq; i++)
-		v->f[offs[i]].s = w->p + (uintptr_t)v->f[offs[i]].s;
-	free(offs);
-	return 0;
-fail:
-	v->n = first;
-	free(offs);
-	return -1;
 }
 
 static void
@@ -650,13 +151,14 @@ rec_fields(struct input *in, struct src *sr, char *rec, size_t len,
 		 * in CR; RFC 4180 ends lines in CR-LF, so drop it. */
 		if (rec[len - 1] == '\r')
 			len--;
-		if (csv_parse(in, sr, rec, len, v, &why) != 0) {
+		if (csv_parse(rec, len, in->csv_sep, &sr->work, v,
+		    &why) != 0) {
 			warnx("%s: record %llu: malformed CSV: %s",
 			    sr->rd.name, sr->rd.nrec, why);
 			return -1;
 		}
 	} else {
-		split_re(in, rec, len, v, 1);
+		perlre_split(&in->re, rec, len, v, 1);
 	}
 	trim_fields(in, v, first);
 	return 0;
@@ -960,7 +462,7 @@ src_header(struct input *in, struct src *sr)
 		return rc;
 	if (len > 0 && rec[len - 1] == '\r')
 		len--;
-	split_re(in, rec, len, &v, 0);
+	perlre_split(&in->re, rec, len, &v, 0);
 	in->names = xreallocarray(in->names, in->nnames + v.n + 1,
 	    sizeof(*in->names));
 	for (i = 0; i < v.n; i++)
@@ -978,6 +480,7 @@ input_open(struct input **inp, const struct input_opts *o)
 	const struct input_source *srcs = o->sources;
 	struct input *in;
 	const char *pat, *end;
+	char msg[256];
 	size_t i, g, n = o->nsources;
 	int c;
 
@@ -1014,7 +517,7 @@ input_open(struct input **inp, const struct input_opts *o)
 		 * --colsep.  A leading escape such as \t is decoded, where
 		 * GNU parallel would take the backslash. */
 		pat = o->colsep != NULL ? o->colsep : ",";
-		if (pat[0] == '\\' && (c = esc_byte(pat + 1, &end)) > 0)
+		if (pat[0] == '\\' && (c = perlre_esc_byte(pat + 1, &end)) > 0)
 			in->csv_sep = (char)c;
 		else
 			in->csv_sep = pat[0];
@@ -1026,8 +529,11 @@ input_open(struct input **inp, const struct input_opts *o)
 	/* --header without --colsep splits names (and records) at tabs. */
 	if ((o->colsep != NULL && !o->csv) || o->header) {
 		pat = o->colsep != NULL ? o->colsep : o->csv ? "," : "\t";
-		if (re_setup(in, pat) != 0)
+		if (perlre_compile(&in->re, pat, msg, sizeof(msg)) != 0) {
+			warnx("--colsep '%s': %s", pat, msg);
 			goto fail;
+		}
+		in->have_re = 1;
 	}
 
 	/* Groups: --link puts every source in one; otherwise :::+ and
@@ -1105,9 +611,7 @@ input_free(struct input *in)
 	free(in->glen);
 	free(in->idx);
 	if (in->have_re)
-		regfree(&in->re);
-	free(in->capturing);
-	free(in->m);
+		perlre_free(&in->re);
 	for (i = 0; i < in->nnames; i++)
 		free(in->names[i]);
 	free(in->names);

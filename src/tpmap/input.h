@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-#include "template.h"
+#include "util.h"
 
 enum input_kind {
 	INPUT_STDIN,		/* standard input */

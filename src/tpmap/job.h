@@ -27,7 +27,7 @@
 #include <time.h>
 
 #include "spool.h"
-#include "template.h"
+#include "util.h"
 
 enum job_state {
 	JOB_NEW,	/* made by a source; the main loop owns it */

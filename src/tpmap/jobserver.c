@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "jobserver.h"
+#include "pathnames.h"
 #include "util.h"
 
 struct jobserver {
@@ -210,7 +211,7 @@ reopen_read(int r)
 	char path[64];
 	int fd, fl;
 
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", r);
+	snprintf(path, sizeof(path), PATH_SELF_FD "%d", r);
 	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) >= 0)
 		return fd;
 	/* No /proc: share make's description, and its O_NONBLOCK. */

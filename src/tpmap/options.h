@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Command-line options: one getopt_long table, value parsing and the
- * checks of option combinations.  The rest of the program reads the
- * result through a const struct tpmap_opts *.
+ * Command-line options: one getopt_long table, value parsing (optparse.h
+ * for the values that are more than a number) and the checks of option
+ * combinations.  The rest of the program reads the result through a
+ * const struct tpmap_opts *.
  */
 #ifndef TPMAP_OPTIONS_H
 #define TPMAP_OPTIONS_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 #include "input.h"
+#include "optparse.h"
 #include "template.h"
 
 enum out_mode {
@@ -18,29 +20,8 @@ enum out_mode {
 	OUT_UNGROUP		/* -u: the jobs' own descriptors */
 };
 
-/* --halt: when to stop (never, soon: start nothing new, now: also
- * terminate the running jobs) and on what. */
-enum halt_when { HALT_NEVER, HALT_SOON, HALT_NOW };
-enum halt_why { HALT_FAIL, HALT_SUCCESS, HALT_DONE };
-
-struct halt {
-	enum halt_when when;
-	enum halt_why why;
-	unsigned long long count;	/* this many jobs, or */
-	unsigned percent;		/* this % of all jobs (1-100), or 0 */
-};
-
-/* --termseq: signals to send a job, each followed by a wait in ms. */
-#define TERMSEQ_MAX 32
-
 /* --joblog-format: GNU parallel's tab-separated rows, or JSON lines. */
 enum joblog_format { JOBLOG_TSV, JOBLOG_JSON };
-
-struct termseq {
-	int sig[TERMSEQ_MAX];
-	unsigned ms[TERMSEQ_MAX];
-	size_t n;
-};
 
 struct tpmap_opts {
 	/* Input */
@@ -99,34 +80,6 @@ struct tpmap_opts {
  * bad option or value, with a one-line message naming it. */
 void opts_parse(struct tpmap_opts *o, int argc, char *argv[]);
 void opts_release(struct tpmap_opts *o);
-
-/* Parse a -j value: N, +N, -N, N% or 0 (as many as possible), relative to
- * ncpus.  Returns 0 and stores the job count, or -1 with *errstr set. */
-int opts_parse_jobs(const char *s, unsigned ncpus, unsigned *jobs,
-    const char **errstr);
-
-/* Parse a --halt value: never, soon|now,fail|success|done=N|N%, or the
- * legacy 0, 1, 2, -1, -2, N%.  Returns 0, or -1 with *errstr set. */
-int opts_parse_halt(const char *s, struct halt *h, const char **errstr);
-
-/* Parse a duration: a decimal number of seconds, or a sequence of
- * numbers with d, h, m, s units (1h30m, 2.5s).  Returns 0, or -1 with
- * *errstr set. */
-int opts_parse_duration(const char *s, double *secs, const char **errstr);
-
-/* Parse a --timeout value: a duration, or N% of the median runtime of the
- * successful jobs (*pct set, *secs 0). */
-int opts_parse_timeout(const char *s, double *secs, unsigned *pct,
-    const char **errstr);
-
-/* Parse a --termseq value: SIG,MS,SIG,MS,... with signal names (TERM,
- * SIGTERM) or numbers; a missing last MS is 0. */
-int opts_parse_termseq(const char *s, struct termseq *t,
-    const char **errstr);
-
-/* Parse a size with an optional k, M, G, T suffix (powers of 1024). */
-int opts_parse_size(const char *s, unsigned long long *bytes,
-    const char **errstr);
 
 /* The number of CPUs this process may use: its affinity mask, further
  * limited by the cgroup CPU quota; at least 1. */

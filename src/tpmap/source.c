@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execpath.h"
 #include "joblog.h"
 #include "source.h"
 #include "util.h"

@@ -29,6 +29,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "execpath.h"
 #include "output.h"
 #include "pathnames.h"
 #include "spawn.h"
@@ -84,42 +85,6 @@ static const char *const posix_shells[] = {
 	"yash", "posh", "busybox", NULL
 };
 
-static int
-is_executable(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-	    access(path, X_OK) == 0;
-}
-
-/* The first executable `name` on $PATH, or NULL; caller frees. */
-static char *
-path_search(const char *name)
-{
-	const char *path = getenv("PATH"), *p, *colon;
-	struct buf b = { 0 };
-
-	if (path == NULL)
-		return NULL;
-	for (p = path;; p = colon + 1) {
-		colon = strchr(p, ':');
-		buf_reset(&b);
-		if (colon == NULL ? *p == '\0' : colon == p)
-			buf_adds(&b, ".");
-		else
-			buf_add(&b, p, colon ? (size_t)(colon - p) : strlen(p));
-		buf_addc(&b, '/');
-		buf_adds(&b, name);
-		if (is_executable(b.p))
-			return buf_detach(&b, NULL);
-		if (colon == NULL)
-			break;
-	}
-	buf_free(&b);
-	return NULL;
-}
-
 /*
  * $TPMAP_SHELL, else $SHELL when it names a POSIX-family shell (looked up
  * on $PATH by its name, as GNU parallel does, so that the shell's own
@@ -145,7 +110,7 @@ find_shell(void)
 				return xstrdup(s);
 		}
 	}
-	return xstrdup(PATH_SHELL);
+	return xstrdup(PATH_BSHELL);
 }
 
 static int

@@ -2,98 +2,28 @@
 /*
  * Command templates, as GNU parallel 20221122 builds its command lines: the
  * command words are searched once for replacement strings and compiled into
- * a list of pieces, so that expanding a job is one linear pass that only
- * appends to the caller's buffer.  Every rule here (which strings are
- * found, how {.} {/} {//} treat odd paths, when values are quoted, how -X
- * repeats a word) copies what parallel does, quirks included, because
- * scripts and --dry-run output depend on it.  The file also holds the shell
- * quoting and cmd_split, the conservative test that lets a job skip the
- * shell.  It does no I/O and never evaluates {= perl =} expressions.
+ * a list of pieces (pieces.h), so that expanding a job (expand.c) is one
+ * linear pass that only appends to the caller's buffer.  Every rule here
+ * (which strings are found, when values are quoted and in what shell
+ * context, how -X repeats a word) copies what parallel does, quirks
+ * included, because scripts and --dry-run output depend on it.  The file
+ * does no I/O and never evaluates {= perl =} expressions.
  */
-#include <pthread.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "pieces.h"
+#include "shlex.h"
 #include "template.h"
 #include "util.h"
-
-/*
- * A template is a list of pieces.  PC_SEP is parallel's "\0spc": the
- * boundary between two command words, or between the values of several
- * arguments; it becomes one space, and with -q it also ends the group of
- * bytes that is quoted as one word.  PC_GROUP (only with -X) says that the
- * next len pieces are one context group, repeated once per argument.
- */
-enum pc_type {
-	PC_LIT,
-	PC_SEP,
-	PC_REPL,
-	PC_GROUP
-};
-
-/* Which argument a replacement takes its value from. */
-enum pc_pos {
-	POS_NONE,		/* {}: every argument in turn */
-	POS_INDEX,		/* {N}: one field of the flat list, if present */
-	POS_EMPTY		/* {N} beyond any list: always empty */
-};
 
 /*
  * Positions larger than this are treated as absent.  Perl would index with
  * a floating-point number there, which no real job reaches.
  */
 #define POS_MAX 1000000000000000LL
-
-struct piece {
-	unsigned char type;	/* enum pc_type */
-	unsigned char kind;	/* PC_REPL: enum tmpl_repl */
-	unsigned char pos;	/* PC_REPL: enum pc_pos */
-	unsigned char normal;	/* PC_GROUP: holds a POS_NONE replacement */
-	unsigned char qctx;	/* PC_REPL: QC_* shell quoting around it */
-	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
-	size_t off;		/* PC_LIT: offset in text */
-	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */
-};
-
-/*
- * The shell quoting a replacement string sits in, found by lexing the
- * command text.  parallel always single-quotes a value, which is literal
- * inside '...' and "..." only when the value needs no quotes at all: a
- * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
- * instead.  QC_BRACE: inside ${...}, where the first } of a value would
- * end the expansion; a nested "..." keeps it, in bash and in dash alike.
- * QC_ESC: the replacement follows an unescaped backslash, which then
- * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
- * which would otherwise join the value: $(...), $name, bash's $'...'.
- * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
- * before it reads it as a command.  QC_INDQ: the ${...} is itself inside
- * "...", where a backslash is literal before most bytes.
- */
-enum {
-	QC_NONE = 0,
-	QC_DQ = 1,
-	QC_SQ = 2,
-	QC_BRACE = 3,
-	QC_CTX = 3,		/* mask of the four contexts above */
-	QC_ESC = 4,
-	QC_DOLLAR = 8,
-	QC_BQ = 16,
-	QC_INDQ = 32
-};
-
-struct tmpl {
-	char *text;		/* literal bytes of all the command words */
-	struct piece *pc;
-	size_t npc;
-	int has_repl;		/* the user wrote a replacement string */
-	int uses_slot;
-	int quote_words;	/* -q: quote every word after expansion */
-	int quote_args;		/* quote each inserted value */
-};
 
 /* A growable array of pieces, used while parsing. */
 struct pcvec {
@@ -111,30 +41,6 @@ struct rplkey {
 
 static const char *const default_repl[TMPL_NREPL] = {
 	"{}", "{.}", "{/}", "{//}", "{/.}", "{#}", "{%}"
-};
-
-/*
- * First words that must go through the shell although an executable of
- * the same name may exist: keywords, special builtins, and the builtins of
- * sh, dash and bash whose results differ from the executable's (echo in
- * dash expands backslashes where coreutils' echo does not, pwd is logical,
- * kill knows %jobs, true --help prints help in coreutils).  Running any of
- * them through the shell is always right, so the list errs on the long side.
- */
-static const char *const shell_words[] = {
-	"!", ".", ":", "[", "[[", "]]", "{", "}",
-	"alias", "autoload", "bg", "bind", "break", "builtin", "caller",
-	"case", "cd", "chdir", "command", "compgen", "complete", "compopt",
-	"continue", "coproc", "declare", "dirs", "disown", "do", "done",
-	"echo", "elif", "else", "enable", "esac", "eval", "exec", "exit",
-	"export", "false", "fc", "fg", "fi", "for", "function", "functions",
-	"getopts", "hash", "help", "history", "if", "in", "integer", "jobs",
-	"kill", "let", "local", "logout", "mapfile", "newgrp", "popd", "print",
-	"printf", "pushd", "pwd", "read", "readarray", "readonly", "return",
-	"select", "set", "setopt", "shift", "shopt", "source", "suspend",
-	"test", "then", "time", "times", "trap", "true", "type", "typeset",
-	"ulimit", "umask", "unalias", "unset", "until", "wait", "whence",
-	"while"
 };
 
 static void
@@ -160,592 +66,6 @@ pc_lit(struct pcvec *pv, size_t off, size_t len)
 	p.off = off;
 	p.len = len;
 	pc_push(pv, &p);
-}
-
-/* The byte set parallel leaves unquoted: [-_.+a-zA-Z0-9/]. */
-static int
-shq_safe(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
-	    c == '-' || c == '/';
-}
-
-/*
- * Room for the quoted form of the concatenated slices (up to 2 bytes more
- * than shq_write uses, when the value starts or ends with '), and whether
- * quoting is needed at all.  With nulesc each NUL byte is written as the
- * two characters \0, as parallel rewrites NULs in arguments (a command
- * line cannot carry them).
- */
-static size_t
-shq_size(const struct field *sl, size_t n, int nulesc, int *needq)
-{
-	size_t i, j, total, extra;
-	unsigned char c;
-
-	total = extra = 0;
-	*needq = 0;
-	for (i = 0; i < n; i++) {
-		total += sl[i].len;
-		for (j = 0; j < sl[i].len; j++) {
-			c = (unsigned char)sl[i].s[j];
-			if (shq_safe(c))
-				continue;
-			*needq = 1;
-			if (c == '\'')
-				extra += 4;
-			else if (c == '\0' && nulesc)
-				extra++;
-		}
-	}
-	if (total == 0) {
-		*needq = 1;
-		return 2;
-	}
-	return *needq ? total + extra + 2 : total;
-}
-
-/*
- * Write the quoted form at d, return the end.  parallel wraps the value in
- * '...', writes each ' as '"'"', then drops the '' this leaves at either
- * end when the value starts or ends with ': "'" for ', "'"'x' for 'x.
- */
-static char *
-shq_write(char *d, const struct field *sl, size_t n, int nulesc, int needq)
-{
-	size_t i, j, k, total;
-	unsigned char c, first, last;
-
-	total = 0;
-	first = last = 0;
-	for (i = 0; i < n; i++) {
-		if (sl[i].len == 0)
-			continue;
-		if (total == 0)
-			first = (unsigned char)sl[i].s[0];
-		last = (unsigned char)sl[i].s[sl[i].len - 1];
-		total += sl[i].len;
-	}
-	if (total == 0) {
-		*d++ = '\'';
-		*d++ = '\'';
-		return d;
-	}
-	if (!needq) {
-		for (i = 0; i < n; i++) {
-			if (sl[i].len > 0)
-				memcpy(d, sl[i].s, sl[i].len);
-			d += sl[i].len;
-		}
-		return d;
-	}
-	if (first != '\'')
-		*d++ = '\'';
-	k = 0;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sl[i].len; j++, k++) {
-			c = (unsigned char)sl[i].s[j];
-			if (c == '\'') {
-				if (k != 0)
-					*d++ = '\'';
-				*d++ = '"';
-				*d++ = '\'';
-				*d++ = '"';
-				if (k != total - 1)
-					*d++ = '\'';
-			} else if (c == '\0' && nulesc) {
-				*d++ = '\\';
-				*d++ = '0';
-			} else
-				*d++ = (char)c;
-		}
-	}
-	if (last != '\'')
-		*d++ = '\'';
-	return d;
-}
-
-static void
-shq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t need;
-	int needq;
-	char *end;
-
-	need = shq_size(sl, n, nulesc, &needq);
-	buf_grow(out, need);
-	end = shq_write(out->p + out->len, sl, n, nulesc, needq);
-	out->len = (size_t)(end - out->p);
-	out->p[out->len] = '\0';
-}
-
-void
-shq_append(struct buf *out, const char *s, size_t len)
-{
-	struct field f;
-
-	f.s = s;
-	f.len = len;
-	shq_slices(out, &f, 1, 0);
-}
-
-/*
- * With -q parallel expands a word first and then quotes the result as one
- * string, so the group is quoted in place: its quoted form is written past
- * the end of the buffer and moved down over the raw bytes.
- */
-static void
-quote_group(struct buf *out, size_t start)
-{
-	struct field f;
-	size_t need;
-	int needq;
-
-	f.s = out->p + start;
-	f.len = out->len - start;
-	need = shq_size(&f, 1, 0, &needq);
-	if (!needq)
-		return;
-	buf_grow(out, need);
-	f.s = out->p + start;
-	need = (size_t)(shq_write(out->p + out->len, &f, 1, 0, needq) -
-	    (out->p + out->len));
-	memmove(out->p + start, out->p + out->len, need);
-	out->len = start + need;
-	out->p[out->len] = '\0';
-}
-
-/* Append unquoted bytes, with NUL written as \0 when nulesc. */
-static void
-raw_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t i, j;
-
-	for (i = 0; i < n; i++) {
-		if (!nulesc || memchr(sl[i].s, '\0', sl[i].len) == NULL) {
-			buf_add(out, sl[i].s, sl[i].len);
-			continue;
-		}
-		for (j = 0; j < sl[i].len; j++) {
-			if (sl[i].s[j] == '\0')
-				buf_add(out, "\\0", 2);
-			else
-				buf_addc(out, sl[i].s[j]);
-		}
-	}
-}
-
-/*
- * {.} is s:\.[^/.]*$:: : cut at the last dot when no slash follows it.
- * [^/.] also matches newline, so Perl's "$ before a final newline" changes
- * nothing here.  Works across two slices (see base_slices).
- */
-static void
-noext_slices(struct field *sl, size_t *n)
-{
-	size_t i, j;
-
-	for (i = *n; i-- > 0;) {
-		for (j = sl[i].len; j-- > 0;) {
-			if (sl[i].s[j] == '/')
-				return;
-			if (sl[i].s[j] == '.') {
-				sl[i].len = j;
-				*n = i + 1;
-				return;
-			}
-		}
-	}
-}
-
-/*
- * {/} is Perl's s:.*[/]:: (a slash after any run of bytes) without /s, so
- * "." does not match newline: the match runs from the start of the first
- * line holding a slash to the last slash of that line.  "a\nb/c" gives
- * "a\nc", hence two slices.
- */
-static size_t
-base_slices(const char *s, size_t len, struct field *sl)
-{
-	const char *slash, *p, *ls, *le;
-
-	if ((slash = memchr(s, '/', len)) == NULL) {
-		sl[0].s = s;
-		sl[0].len = len;
-		return 1;
-	}
-	for (ls = slash; ls > s && ls[-1] != '\n'; ls--)
-		continue;
-	le = memchr(slash, '\n', len - (size_t)(slash - s));
-	if (le == NULL)
-		le = s + len;
-	for (p = le - 1; *p != '/'; p--)
-		continue;
-	sl[0].s = s;
-	sl[0].len = (size_t)(ls - s);
-	sl[1].s = p + 1;
-	sl[1].len = len - (size_t)(p + 1 - s);
-	return 2;
-}
-
-/* Index of the last '/' in s[0, len), or -1. */
-static ptrdiff_t
-last_slash(const char *s, size_t len)
-{
-	while (len-- > 0)
-		if (s[len] == '/')
-			return (ptrdiff_t)len;
-	return -1;
-}
-
-/*
- * {//} is Perl's File::Basename::dirname: split after the last slash,
- * strip trailing slashes (keeping one byte), and if nothing followed the
- * slash split once more.  The result is always a prefix of s, or ".":
- * "a" -> ".", "a/" -> ".", "a/b/" -> "a", "/" -> "/", "//a" -> "/".
- */
-static void
-dir_slice(const char *s, size_t len, struct field *sl)
-{
-	ptrdiff_t k;
-	size_t dlen;
-
-	sl->s = ".";
-	sl->len = 1;
-	if ((k = last_slash(s, len)) < 0)
-		return;
-	dlen = (size_t)k + 1;
-	while (dlen > 1 && s[dlen - 1] == '/')
-		dlen--;
-	if ((size_t)k + 1 == len) {
-		if ((k = last_slash(s, dlen)) < 0)
-			return;
-		dlen = (size_t)k + 1;
-		while (dlen > 1 && s[dlen - 1] == '/')
-			dlen--;
-	}
-	sl->s = s;
-	sl->len = dlen;
-}
-
-/* The value of replacement kind for field f, as one or two slices. */
-static size_t
-value_slices(enum tmpl_repl kind, const struct field *f, struct field *sl)
-{
-	size_t n;
-
-	switch (kind) {
-	case TMPL_NOEXT:
-		sl[0] = *f;
-		n = 1;
-		noext_slices(sl, &n);
-		return n;
-	case TMPL_BASE:
-		return base_slices(f->s, f->len, sl);
-	case TMPL_DIR:
-		dir_slice(f->s, f->len, sl);
-		return 1;
-	case TMPL_BASENOEXT:
-		n = base_slices(f->s, f->len, sl);
-		noext_slices(sl, &n);
-		return n;
-	default:
-		sl[0] = *f;
-		return 1;
-	}
-}
-
-/* Expansion state: the output, the flat field list, the quoting mode. */
-struct xctx {
-	const struct tmpl *t;
-	const struct tmpl_args *a;
-	struct buf *out;
-	const struct field *f;
-	size_t n;
-	size_t gstart;		/* -q: where the current word began */
-	int noargs;		/* -N0: every value is empty, unquoted */
-};
-
-static void
-x_sep(struct xctx *x)
-{
-	if (x->t->quote_words)
-		quote_group(x->out, x->gstart);
-	buf_addc(x->out, ' ');
-	x->gstart = x->out->len;
-}
-
-/*
- * The field a positional replacement refers to, or NULL.  parallel indexes
- * its flat argument list with N-1, or with n+N for N <= 0, and a result
- * that is still negative counts from the end once more (Perl arrays), so
- * with two fields {-3} is the second.
- */
-static const struct field *
-x_posfield(const struct xctx *x, const struct piece *p)
-{
-	long long i, n;
-
-	if (p->pos != POS_INDEX)
-		return NULL;
-	n = (long long)x->n;
-	if (p->idx > 0)
-		i = p->idx - 1;
-	else {
-		i = n + p->idx;
-		if (i < 0)
-			i += n;
-	}
-	if (i < 0 || i >= n)
-		return NULL;
-	return &x->f[i];
-}
-
-/* Append bytes for inside "...": \ before $ ` " \, NUL as \0 with nulesc. */
-static void
-dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t i, j;
-	char c;
-
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sl[i].len; j++) {
-			c = sl[i].s[j];
-			if (c == '$' || c == '`' || c == '"' || c == '\\')
-				buf_addc(out, '\\');
-			if (c == '\0' && nulesc)
-				buf_add(out, "\\0", 2);
-			else
-				buf_addc(out, c);
-		}
-	}
-}
-
-/* Escape out->p[start..] for one level of `...`: \ before \ ` $. */
-static void
-bq_escape(struct buf *out, size_t start)
-{
-	size_t i, j, extra = 0;
-	char c;
-
-	for (i = start; i < out->len; i++)
-		if (out->p[i] == '\\' || out->p[i] == '`' || out->p[i] == '$')
-			extra++;
-	if (extra == 0)
-		return;
-	buf_grow(out, extra);
-	/* Move from the end, so each byte is read before it is overwritten. */
-	i = out->len;
-	j = out->len + extra;
-	out->len = j;
-	out->p[j] = '\0';
-	while (i > start) {
-		c = out->p[--i];
-		out->p[--j] = c;
-		if (c == '\\' || c == '`' || c == '$')
-			out->p[--j] = '\\';
-	}
-}
-
-/*
- * The template's backslash before a value (QC_ESC), already taken back
- * from the output.  Returns whether to write it again before the first
- * byte, as parallel does; that is only done for a byte that means nothing
- * to any shell, since both bash and dash misread \ before some control
- * bytes (\ \001 "..." inside ${...}).  Otherwise the value is quoted whole
- * and the backslash is replaced by what the shell would have read: nothing
- * where it escapes the byte (outside double quotes, before $ ` " \ and,
- * in ${...}, }), a literal \ (*lead_bs) where it is literal.  An empty
- * value or one starting with a newline (\ newline is a line continuation)
- * keeps every byte and drops the backslash.  c is the value's first byte.
- */
-static int
-esc_first(unsigned qctx, unsigned char c, int *lead_bs)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./+-,:@%=", c)))
-		return 1;
-	if (c == '\n' || !((qctx & QC_CTX) == QC_DQ || (qctx & QC_INDQ)))
-		return 0;
-	*lead_bs = (c == '\0' || strchr("$`\"\\", c) == NULL) &&
-	    !(c == '}' && (qctx & QC_CTX) == QC_BRACE);
-	return 0;
-}
-
-/*
- * Append a value quoted so that the shell reads it back literally in the
- * quoting context qctx (see QC_*).  The template's own \ or $ right before
- * the replacement is the last byte of out; it is taken back and written
- * again as part of the value, so that `...` escaping covers it too.
- */
-static void
-quote_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
-    int nulesc)
-{
-	size_t start;
-	int lead_bs = 0;
-
-	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
-	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
-		out->len--;
-		out->p[out->len] = '\0';
-	} else
-		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
-	start = out->len;
-	if (qctx & QC_DOLLAR)
-		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
-	if (qctx & QC_ESC) {
-		while (n > 0 && sl[0].len == 0) {
-			sl++;
-			n--;
-		}
-		/* A \ that `...` keeps before '...': literal there. */
-		if ((qctx & QC_CTX) == QC_SQ)
-			lead_bs = 1;
-		else if (n > 0 && esc_first(qctx, (unsigned char)sl[0].s[0],
-		    &lead_bs)) {
-			buf_addc(out, '\\');
-			buf_addc(out, sl[0].s[0]);
-			sl[0].s++;
-			sl[0].len--;
-		}
-	}
-	switch (qctx & QC_CTX) {
-	case QC_SQ:
-		/* Close the template's quotes around the value. */
-		if (lead_bs)
-			buf_addc(out, '\\');
-		buf_addc(out, '\'');
-		shq_slices(out, sl, n, nulesc);
-		buf_addc(out, '\'');
-		break;
-	case QC_DQ:
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		dq_slices(out, sl, n, nulesc);
-		break;
-	case QC_BRACE:
-		buf_addc(out, '"');
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		dq_slices(out, sl, n, nulesc);
-		buf_addc(out, '"');
-		break;
-	default:
-		shq_slices(out, sl, n, nulesc);
-		break;
-	}
-	if (qctx & QC_BQ)
-		bq_escape(out, start);
-}
-
-/*
- * Append the value of p for field f.  A {} that stands for several
- * arguments writes them separated by spaces: only the first follows the
- * template's text, so later ones (after_sep) drop QC_ESC and QC_DOLLAR.
- * Keeping QC_ESC wrote their first byte bare, with no backslash before
- * it: \{} with the arguments a and ;id ran id.
- */
-static void
-x_value(struct xctx *x, const struct piece *p, const struct field *f,
-    int after_sep)
-{
-	struct field sl[2];
-	char num[32];
-	size_t n;
-	unsigned qctx;
-	int nulesc, len;
-
-	if (f == NULL)
-		return;		/* an absent positional is nothing, not '' */
-	if (p->kind == TMPL_SEQ || p->kind == TMPL_SLOT) {
-		if (p->kind == TMPL_SEQ)
-			len = snprintf(num, sizeof(num), "%llu", x->a->seq);
-		else
-			len = snprintf(num, sizeof(num), "%u", x->a->slot);
-		buf_add(x->out, num, (size_t)len);
-		return;
-	}
-	if (x->noargs)
-		return;
-	n = value_slices((enum tmpl_repl)p->kind, f, sl);
-	/* parallel rewrites NULs only when the first one is not at offset 0. */
-	nulesc = f->len > 0 && f->s[0] != '\0';
-	if (x->t->quote_args) {
-		qctx = p->qctx;
-		if (after_sep)
-			qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
-		quote_for(x->out, qctx, sl, n, nulesc);
-	} else
-		raw_slices(x->out, sl, n, nulesc);
-}
-
-void
-tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
-{
-	static const struct field empty = { "", 0 };
-	const struct piece *p, *q;
-	struct xctx x;
-	size_t i, j, k;
-
-	x.t = t;
-	x.a = a;
-	x.out = out;
-	x.f = a->f;
-	x.n = a->nargs * a->ncols;
-	/* A job without arguments (-N0) sees one empty argument that, as in
-	 * parallel, is not even quoted: "echo x" runs echo with one word. */
-	x.noargs = x.n == 0;
-	if (x.n == 0) {
-		x.f = &empty;
-		x.n = 1;
-	}
-	buf_grow(out, 0);
-	x.gstart = out->len;
-	for (i = 0; i < t->npc; i++) {
-		p = &t->pc[i];
-		switch (p->type) {
-		case PC_LIT:
-			buf_add(out, t->text + p->off, p->len);
-			break;
-		case PC_SEP:
-			x_sep(&x);
-			break;
-		case PC_REPL:
-			if (p->pos != POS_NONE) {
-				x_value(&x, p, x_posfield(&x, p), 0);
-				break;
-			}
-			for (j = 0; j < x.n; j++) {
-				if (j > 0)
-					x_sep(&x);
-				x_value(&x, p, &x.f[j], j > 0);
-			}
-			break;
-		case PC_GROUP:
-			/* Without {} etc. the group is written once. */
-			for (j = 0; j < x.n && (j == 0 || p->normal); j++) {
-				if (j > 0)
-					x_sep(&x);
-				for (k = 1; k <= p->len; k++) {
-					q = p + k;
-					if (q->type == PC_LIT)
-						buf_add(out, t->text + q->off,
-						    q->len);
-					else if (q->pos == POS_NONE)
-						x_value(&x, q, &x.f[j], 0);
-					else
-						x_value(&x, q,
-						    x_posfield(&x, q), 0);
-				}
-			}
-			i += p->len;
-			break;
-		}
-	}
-	if (t->quote_words)
-		quote_group(out, x.gstart);
 }
 
 /*
@@ -1008,192 +328,6 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
 }
 
 /*
- * Lexer frames for mark_quotes: plain text (top level, $(...) or `...`),
- * double quotes, ${...} inside double quotes (LX_BRACE, where backslash
- * escapes only $ ` " \ } and newline) or outside them (LX_UBRACE, where
- * quotes work as in plain text), single quotes.
- *
- * The text of `...` is read twice by the shell: first it finds the
- * closing backquote, the first one not after a backslash whatever quotes
- * lie between, and removes the backslash before \ $ ` (and before " when
- * the `...` is inside "..."); then it parses the result as a command.
- * lx_byte does the first step and feeds lx_core what the second sees.
- *
- * What the lexer cannot follow it refuses rather than guesses at:
- * nesting deeper than the stack; backquotes inside `...` (\` nests them,
- * a bare ` ends the outer one early); quotes left open at the end of
- * `...`; a ' inside "${...}" (bash pairs it, dash does not).  A
- * replacement string after any of these is an error.
- */
-enum lx_frame {
-	LX_PLAIN,
-	LX_CMDSUB,
-	LX_BQ,
-	LX_DQ,
-	LX_BRACE,
-	LX_UBRACE,
-	LX_SQ
-};
-
-#define LX_DEPTH 64
-
-struct lexer {
-	unsigned char f[LX_DEPTH];	/* enum lx_frame */
-	unsigned depth[LX_DEPTH];	/* LX_CMDSUB: open ( inside */
-	int top;
-	int esc;			/* the last byte was an escaping \ */
-	int dollar;			/* the last byte was a plain $ */
-	int nbq;			/* LX_BQ frames on the stack */
-	int bq_indq;			/* that `...` is inside "..." */
-	int bq_bs;			/* in `...`: a \ not yet resolved */
-	int bq_unesc;			/* the last byte lost a \ to `...` */
-	int bq_nested;			/* an escaped ` seen inside `...` */
-	const char *lost;		/* why the lexer cannot follow */
-};
-
-static void
-lx_push(struct lexer *l, enum lx_frame f)
-{
-	if (l->top + 1 == LX_DEPTH) {
-		l->lost = "quotes nest too deeply in the command";
-		return;
-	}
-	if (f == LX_BQ) {
-		l->nbq++;
-		l->bq_indq = l->f[l->top] == LX_DQ || l->f[l->top] == LX_BRACE;
-	}
-	l->top++;
-	l->f[l->top] = (unsigned char)f;
-	l->depth[l->top] = 0;
-}
-
-static void
-lx_pop(struct lexer *l)
-{
-	if (l->top == 0)
-		return;
-	if (l->f[l->top] == LX_BQ && --l->nbq == 0)
-		l->bq_nested = 0;
-	l->top--;
-}
-
-/* One byte of the command as the shell's parser sees it; next is the
- * following byte or 0. */
-static void
-lx_core(struct lexer *l, char c, char next)
-{
-	enum lx_frame f;
-
-	f = (enum lx_frame)l->f[l->top];
-	l->dollar = 0;
-	if (l->esc) {
-		l->esc = 0;
-		return;
-	}
-	if (f == LX_SQ) {
-		if (c == '\'')
-			lx_pop(l);
-		return;
-	}
-	if (c == '\\') {
-		l->esc = 1;
-		return;
-	}
-	if (c == '$' && next == '(') {
-		lx_push(l, LX_CMDSUB);
-		l->esc = 1;	/* swallow the ( */
-		return;
-	}
-	if (c == '$' && next == '{') {
-		lx_push(l, f == LX_DQ || f == LX_BRACE ? LX_BRACE : LX_UBRACE);
-		l->esc = 1;
-		return;
-	}
-	if (c == '$') {
-		l->dollar = 1;
-		return;
-	}
-	if (c == '`') {
-		lx_push(l, LX_BQ);	/* lx_byte ends it */
-		return;
-	}
-	if (f == LX_DQ) {
-		if (c == '"')
-			lx_pop(l);
-		return;
-	}
-	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
-		lx_pop(l);
-		return;
-	}
-	if (f == LX_BRACE) {
-		if (c == '"')
-			lx_push(l, LX_DQ);
-		else if (c == '\'' && l->lost == NULL)
-			l->lost = "a replacement string after a ' inside "
-			    "\"${...}\" (shells disagree on it)";
-		return;
-	}
-	if (c == '\'')
-		lx_push(l, LX_SQ);
-	else if (c == '"')
-		lx_push(l, LX_DQ);
-	else if (f == LX_CMDSUB && c == '(')
-		l->depth[l->top]++;
-	else if (f == LX_CMDSUB && c == ')') {
-		if (l->depth[l->top] == 0)
-			lx_pop(l);
-		else
-			l->depth[l->top]--;
-	}
-}
-
-/* Feed one byte of command text; next is the following byte or 0. */
-static void
-lx_byte(struct lexer *l, char c, char next)
-{
-	l->bq_unesc = 0;
-	if (l->nbq == 0) {
-		lx_core(l, c, next);
-		return;
-	}
-	if (l->bq_bs) {
-		l->bq_bs = 0;
-		if (c == '`') {
-			/* A second level of `...`, unescaped twice. */
-			l->bq_nested = 1;
-			l->dollar = l->esc = 0;
-		} else if (c == '\\' || c == '$' || (c == '"' && l->bq_indq)) {
-			lx_core(l, c, next);
-			l->bq_unesc = 1;
-		} else {
-			lx_core(l, '\\', c);
-			lx_core(l, c, next);
-		}
-		return;
-	}
-	if (c == '\\') {
-		l->bq_bs = 1;
-		return;
-	}
-	if (c != '`') {
-		lx_core(l, c, next);
-		return;
-	}
-	/* The closing backquote, whatever the command inside left open. */
-	while (l->f[l->top] != LX_BQ) {
-		if (l->lost == NULL)
-			l->lost = l->f[l->top] == LX_CMDSUB ?
-			    "a replacement string after nested backquotes; "
-			    "use $(...)" :
-			    "a replacement string after `...` with open quotes";
-		lx_pop(l);
-	}
-	lx_pop(l);
-	l->esc = l->dollar = 0;
-}
-
-/*
  * Record in each replacement the quoting it sits in.  Values are quoted
  * to be inert in their context, so they never change the lexer's state.
  * Returns NULL, or why a replacement sits where it cannot be quoted.
@@ -1201,11 +335,11 @@ lx_byte(struct lexer *l, char c, char next)
 static const char *
 mark_quotes(struct pcvec *pv, const char *text)
 {
-	struct lexer l;
+	struct shlex l;
 	struct piece *p;
-	const char *s;
+	const char *s, *why;
 	size_t i, j;
-	enum lx_frame f;
+	unsigned qctx;
 
 	memset(&l, 0, sizeof(l));
 	for (i = 0; i < pv->n; i++) {
@@ -1214,41 +348,16 @@ mark_quotes(struct pcvec *pv, const char *text)
 		case PC_LIT:
 			s = text + p->off;
 			for (j = 0; j < p->len; j++)
-				lx_byte(&l, s[j],
+				shlex_byte(&l, s[j],
 				    j + 1 < p->len ? s[j + 1] : 0);
 			break;
 		case PC_SEP:
-			lx_byte(&l, ' ', 0);
+			shlex_byte(&l, ' ', 0);
 			break;
 		case PC_REPL:
-			if (l.lost != NULL)
-				return l.lost;
-			if (l.nbq > 0 && l.bq_nested)
-				return "a replacement string inside nested "
-				    "backquotes; use $(...)";
-			/* \\{} or \\${} in `...`: the \ or $ before the value
-			 * is two bytes of text, which quote_for does not take
-			 * back. */
-			if (l.bq_unesc && (l.esc || l.dollar))
-				return "a replacement string after \\\\ or \\$ "
-				    "inside backquotes; use $(...)";
-			f = (enum lx_frame)l.f[l.top];
-			p->qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
-			    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE :
-			    QC_NONE;
-			if (f == LX_BRACE)
-				p->qctx |= QC_INDQ;
-			if (l.nbq > 0)
-				p->qctx |= QC_BQ;
-			if (l.esc || l.bq_bs)
-				p->qctx |= QC_ESC;
-			else if (l.dollar)
-				p->qctx |= QC_DOLLAR;
-			if (l.bq_bs) {
-				/* The template's \ becomes the value's. */
-				l.bq_bs = 0;
-			}
-			l.esc = l.dollar = 0;
+			if ((why = shlex_repl(&l, &qctx)) != NULL)
+				return why;
+			p->qctx = (unsigned char)qctx;
 			break;
 		}
 	}
@@ -1287,26 +396,11 @@ ctx_flush(struct pcvec *out, struct pcvec *g, int *has_repl, int *normal)
 	*has_repl = *normal = 0;
 }
 
-/* Whether two lexer states quote what follows them alike. */
-static int
-lx_same(const struct lexer *a, const struct lexer *b)
-{
-	int i;
-
-	if (a->top != b->top || a->esc != b->esc || a->nbq != b->nbq ||
-	    a->bq_bs != b->bq_bs)
-		return 0;
-	for (i = 0; i <= a->top; i++)
-		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i])
-			return 0;
-	return 1;
-}
-
 static const char *
 build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 {
 	struct pcvec g;
-	struct lexer l, start;
+	struct shlex l, start;
 	const char *why = NULL;
 	size_t i, k, s, e;
 	int has_repl, normal;
@@ -1317,7 +411,7 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 	has_repl = normal = 0;
 /* End the group being built; a repeated one must be quote-neutral. */
 #define GROUP_END() do {						\
-		if (has_repl && why == NULL && !lx_same(&start, &l))	\
+		if (has_repl && why == NULL && !shlex_same(&start, &l))	\
 			why = "-X: a replacement string in a word whose " \
 			    "quotes go on past a space or tab";		\
 		ctx_flush(out, &g, &has_repl, &normal);			\
@@ -1334,7 +428,7 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 		case PC_SEP:
 			GROUP_END();
 			pc_push(out, &in->v[i]);
-			lx_byte(&l, ' ', 0);
+			shlex_byte(&l, ' ', 0);
 			start = l;
 			break;
 		default:
@@ -1347,7 +441,8 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 					if (text[k] == ' ') {
 						pc_lit(out, k, 1);
 						s = k + 1;
-						lx_byte(&l, text[k], text[k + 1]);
+						shlex_byte(&l, text[k],
+						    text[k + 1]);
 						start = l;
 						continue;
 					}
@@ -1355,7 +450,8 @@ build_context(struct pcvec *out, const struct pcvec *in, const char *text)
 					start = l;
 					s = k;
 				}
-				lx_byte(&l, text[k], k + 1 < e ? text[k + 1] : 0);
+				shlex_byte(&l, text[k],
+				    k + 1 < e ? text[k + 1] : 0);
 			}
 			pc_lit(&g, s, e - s);
 			break;
@@ -1520,211 +616,4 @@ int
 tmpl_uses_slot(const struct tmpl *t)
 {
 	return t->uses_slot;
-}
-
-/*
- * Bytes that make a shell do more than split words when they appear
- * outside quotes: operators, expansions, globs, comments, history and
- * brace expansion (bash), tilde, and the old Bourne pipe ^.
- */
-static int
-sh_special(unsigned char c)
-{
-	return strchr("|&;<>()$`*?[]~{}#!^", c) != NULL || c < 0x20 ||
-	    c == 0x7f;
-}
-
-/*
- * Split line as sh would, into argv and strs (both NULL: only count).
- * Returns 0 when the line needs a shell.  Newlines are allowed inside
- * quotes only; backslash-newline (line continuation) always means shell.
- */
-static int
-split_scan(const char *line, size_t len, char **argv, char *strs,
-    size_t *nwordsp, size_t *nbytesp)
-{
-	size_t i, nw, nb;
-	const char *q;
-	unsigned char c, d;
-	int first;
-
-	i = nw = nb = 0;
-#define PUT(ch)	do { if (strs != NULL) strs[nb] = (char)(ch); nb++; } while (0)
-	for (;;) {
-		while (i < len && (line[i] == ' ' || line[i] == '\t'))
-			i++;
-		if (i == len)
-			break;
-		first = nw == 0;
-		if (argv != NULL)
-			argv[nw] = strs + nb;
-		while (i < len && line[i] != ' ' && line[i] != '\t') {
-			c = (unsigned char)line[i];
-			if (c == '\'') {
-				q = memchr(line + i + 1, '\'', len - i - 1);
-				if (q == NULL)
-					return 0;
-				for (i++; line + i < q; i++)
-					PUT(line[i]);
-				i++;
-			} else if (c == '"') {
-				for (i++;; i++) {
-					if (i == len)
-						return 0;
-					c = (unsigned char)line[i];
-					if (c == '"')
-						break;
-					if (c == '$' || c == '`')
-						return 0;
-					if (c != '\\') {
-						PUT(c);
-						continue;
-					}
-					if (i + 1 == len)
-						return 0;
-					d = (unsigned char)line[i + 1];
-					if (d == '\n')
-						return 0;
-					if (d == '$' || d == '`' || d == '"' ||
-					    d == '\\') {
-						PUT(d);
-						i++;
-					} else
-						PUT('\\');
-				}
-				i++;
-			} else if (c == '\\') {
-				if (i + 1 == len || line[i + 1] == '\n')
-					return 0;
-				PUT(line[i + 1]);
-				i += 2;
-			} else {
-				/* = in the first word may be an assignment. */
-				if (sh_special(c) || (first &&
-				    (c == '=' || c == '%')))
-					return 0;
-				PUT(c);
-				i++;
-			}
-		}
-		PUT('\0');
-		nw++;
-	}
-#undef PUT
-	*nwordsp = nw;
-	*nbytesp = nb;
-	return nw > 0;
-}
-
-/*
- * Builtins that the system's utility reproduces exactly, given arguments
- * that no implementation reads differently: true and false ignore theirs
- * but for coreutils' --help and --version; echo without options and
- * backslashes prints its words in bash, dash, zsh and coreutils alike
- * (POSIXLY_CORRECT included).  They are the commonest first words of
- * short jobs, and a shell costs more than the job itself.
- */
-static int
-no_help_version(char *const argv[])
-{
-	size_t i;
-
-	for (i = 1; argv[i] != NULL; i++)
-		if (strcmp(argv[i], "--help") == 0 ||
-		    strcmp(argv[i], "--version") == 0)
-			return 0;
-	return 1;
-}
-
-static int
-plain_echo(char *const argv[])
-{
-	size_t i;
-
-	for (i = 1; argv[i] != NULL; i++)
-		if (argv[i][0] == '-' || strchr(argv[i], '\\') != NULL)
-			return 0;
-	return 1;
-}
-
-static struct {
-	const char *name;
-	int (*args_ok)(char *const argv[]);
-	const char *path;		/* the utility, or NULL: none */
-} same_as_builtin[] = {
-	{ "echo", plain_echo, NULL },
-	{ "false", no_help_version, NULL },
-	{ "true", no_help_version, NULL },
-};
-
-/* The utilities are looked up in the system's directories, not on $PATH:
- * the shell would run its builtin whatever $PATH holds, and so must we. */
-static void
-find_utilities(void)
-{
-	static const char *const dirs[] = { "/usr/bin/", "/bin/" };
-	char path[64];
-	size_t i, k;
-
-	for (i = 0; i < sizeof(same_as_builtin) / sizeof(same_as_builtin[0]);
-	    i++) {
-		for (k = 0; k < sizeof(dirs) / sizeof(dirs[0]); k++) {
-			snprintf(path, sizeof(path), "%s%s", dirs[k],
-			    same_as_builtin[i].name);
-			if (access(path, X_OK) == 0) {
-				same_as_builtin[i].path = xstrdup(path);
-				break;
-			}
-		}
-	}
-}
-
-const char *
-cmd_exec_path(char *const argv[])
-{
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	size_t i;
-
-	for (i = 0; i < sizeof(same_as_builtin) / sizeof(same_as_builtin[0]);
-	    i++) {
-		if (strcmp(argv[0], same_as_builtin[i].name) != 0)
-			continue;
-		if (!same_as_builtin[i].args_ok(argv))
-			return NULL;
-		pthread_once(&once, find_utilities);
-		return same_as_builtin[i].path;
-	}
-	return NULL;
-}
-
-int
-cmd_split(const char *line, size_t len, char ***argvp)
-{
-	size_t nw, nb, i;
-	char **argv;
-
-	if (len == 0 || memchr(line, '\0', len) != NULL)
-		return 0;
-	if (!split_scan(line, len, NULL, NULL, &nw, &nb))
-		return 0;
-	if (nw + 1 > (SIZE_MAX - nb) / sizeof(*argv))
-		return 0;
-	argv = xmalloc((nw + 1) * sizeof(*argv) + nb);
-	split_scan(line, len, argv, (char *)(argv + nw + 1), &nw, &nb);
-	argv[nw] = NULL;
-	/* An empty command name fails differently in sh: let sh report it. */
-	if (argv[0][0] == '\0')
-		goto shell;
-	if (cmd_exec_path(argv) != NULL) {
-		*argvp = argv;
-		return 1;
-	}
-	for (i = 0; i < sizeof(shell_words) / sizeof(shell_words[0]); i++)
-		if (strcmp(argv[0], shell_words[i]) == 0)
-			goto shell;
-	*argvp = argv;
-	return 1;
-shell:
-	free(argv);
-	return 0;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Command templates: GNU parallel's replacement strings expanded into a
- * shell command line, shell quoting, and the classifier that decides whether
- * a command line needs a shell at all.  Pure functions: no I/O, no globals.
+ * shell command line.  Pure functions: no I/O, no globals.  The quoting of
+ * values is shquote.h's, and the decision whether a command line needs a
+ * shell at all cmdline.h's.
  */
 #ifndef TPMAP_TEMPLATE_H
 #define TPMAP_TEMPLATE_H
@@ -10,13 +11,6 @@
 #include <stddef.h>
 
 #include "util.h"
-
-/* One argument value: bytes, not necessarily NUL-terminated, may hold any
- * byte value (NUL included, with -d). */
-struct field {
-	const char *s;
-	size_t len;
-};
 
 /* Which replacement string a custom one (-I, --er, ...) stands for. */
 enum tmpl_repl {
@@ -81,29 +75,5 @@ int tmpl_uses_slot(const struct tmpl *t);
  * shell-quoted value, so no argument can become shell code. */
 void tmpl_expand(const struct tmpl *t, const struct tmpl_args *a,
     struct buf *out);
-
-/* Append s quoted for a POSIX shell as GNU parallel quotes it: unchanged if
- * non-empty and made only of [A-Za-z0-9_./+-], else in single quotes with
- * each ' written as '"'"'. */
-void shq_append(struct buf *out, const char *s, size_t len);
-
-/*
- * Decide whether command line `line` (len bytes) can run without a shell
- * and, if so, split it as the shell would.  Returns 1 and stores a
- * NULL-terminated argv in *argvp (one allocation: free(*argvp) releases the
- * array and the strings) when the line holds only plain words, single- and
- * double-quoted strings without expansions, and backslash escapes, and its
- * first word is not a shell keyword, builtin, or assignment.  Returns 0
- * (and leaves *argvp alone) when a shell is needed.
- */
-int cmd_split(const char *line, size_t len, char ***argvp);
-
-/*
- * For an argv from cmd_split whose first word is a shell builtin that the
- * system's utility reproduces exactly with these arguments (echo without
- * options or backslashes, true, false), the utility's absolute path, to
- * run instead of searching $PATH; otherwise NULL.  Thread-safe.
- */
-const char *cmd_exec_path(char *const argv[]);
 
 #endif /* TPMAP_TEMPLATE_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Allocation wrappers that exit with status 255 (tpmap's own failure) when
- * memory runs out, and the growable buffer every CLI module builds
- * strings in.
+ * memory runs out, the growable buffer every CLI module builds strings
+ * in, and the growable array of fields that input and its parsers fill.
  */
 #ifdef __linux__
 #define _GNU_SOURCE	/* pipe2 */
@@ -141,6 +141,18 @@ buf_detach(struct buf *b, size_t *lenp)
 	b->p = NULL;
 	b->len = b->cap = 0;
 	return p;
+}
+
+void
+fv_add(struct fieldv *v, const char *s, size_t len)
+{
+	if (v->n == v->cap) {
+		v->cap = v->cap ? 2 * v->cap : 16;
+		v->f = xreallocarray(v->f, v->cap, sizeof(*v->f));
+	}
+	v->f[v->n].s = s;
+	v->f[v->n].len = len;
+	v->n++;
 }
 
 double

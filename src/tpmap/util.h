@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Small helpers for the CLI: allocation wrappers that exit on failure
- * (never to be used in src/tp/), a growable byte buffer, and the odd
+ * (never to be used in src/tp/), a growable byte buffer, the argument
+ * value that input, templates and jobs pass along, and the odd
  * byte-level helper several files need.
  */
 #ifndef TPMAP_UTIL_H
@@ -18,6 +19,23 @@ struct buf {
 	size_t len;
 	size_t cap;
 };
+
+/* One argument value: bytes, not necessarily NUL-terminated, may hold any
+ * byte value (NUL included, with -d). */
+struct field {
+	const char *s;
+	size_t len;
+};
+
+/* A growable array of fields.  Zero-initialise; free(v.f) releases. */
+struct fieldv {
+	struct field *f;
+	size_t n;
+	size_t cap;
+};
+
+/* Append the field s, len bytes (borrowed, not copied) to v. */
+void fv_add(struct fieldv *v, const char *s, size_t len);
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);

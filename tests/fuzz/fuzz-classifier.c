@@ -16,8 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execpath.h"
 #include "fuzz.h"
-#include "template.h"
+#include "shquote.h"
 #include "util.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -235,7 +235,7 @@ re_expensive(const char *pat)
 	if (strlen(pat) > 32)
 		return 1;
 	for (b = pat; (b = strchr(b, '{')) != NULL; b++) {
-		/* \x{HH} is a byte, which input.c translates. */
+		/* \x{HH} is a byte, which perlre.c translates. */
 		if (b - pat >= 2 && b[-1] == 'x' && b[-2] == '\\')
 			continue;
 		if ((b[1] >= '0' && b[1] <= '9') || b[1] == ',')

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer target: the option value parsers options.h exports.  The
+ * libFuzzer target: the option value parsers optparse.h exports.  The
  * input, up to its first NUL, is one option value, and every parser in
  * the table below gets it: each must return success with a result in its
  * documented range, or failure with a message, and never crash or leak.
@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "options.h"
+#include "optparse.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

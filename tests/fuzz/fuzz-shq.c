@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execpath.h"
 #include "fuzz.h"
+#include "shquote.h"
 #include "template.h"
 #include "util.h"
 

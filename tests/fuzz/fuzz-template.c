@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "execpath.h"
 #include "fuzz.h"
 #include "template.h"
 #include "util.h"

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The shell-quoting lexer.  A frame stack stands for the quotes and
+ * expansions open at the current byte, and a few flags for what the last
+ * byte did (an escaping backslash, a bare $, a backslash inside `...` not
+ * yet resolved).  Where it cannot tell how the shell reads the text, the
+ * lexer records why, and shlex_repl refuses.  Nothing here knows about
+ * templates beyond the QC_* contexts it reports.
+ */
+#include <stddef.h>
+
+#include "shlex.h"
+#include "shquote.h"
+
+/*
+ * Lexer frames: plain text (top level, $(...) or `...`), double quotes,
+ * ${...} inside double quotes (LX_BRACE, where backslash escapes only
+ * $ ` " \ } and newline) or outside them (LX_UBRACE, where quotes work
+ * as in plain text), single quotes.
+ *
+ * The text of `...` is read twice by the shell: first it finds the
+ * closing backquote, the first one not after a backslash whatever quotes
+ * lie between, and removes the backslash before \ $ ` (and before " when
+ * the `...` is inside "..."); then it parses the result as a command.
+ * shlex_byte does the first step and feeds lx_core what the second sees.
+ *
+ * What the lexer cannot follow it refuses rather than guesses at:
+ * nesting deeper than the stack; backquotes inside `...` (\` nests them,
+ * a bare ` ends the outer one early); quotes left open at the end of
+ * `...`; a ' inside "${...}" (bash pairs it, dash does not).  A
+ * replacement string after any of these is an error.
+ */
+enum lx_frame {
+	LX_PLAIN,
+	LX_CMDSUB,
+	LX_BQ,
+	LX_DQ,
+	LX_BRACE,
+	LX_UBRACE,
+	LX_SQ
+};
+
+static void
+lx_push(struct shlex *l, enum lx_frame f)
+{
+	if (l->top + 1 == SHLEX_DEPTH) {
+		l->lost = "quotes nest too deeply in the command";
+		return;
+	}
+	if (f == LX_BQ) {
+		l->nbq++;
+		l->bq_indq = l->f[l->top] == LX_DQ || l->f[l->top] == LX_BRACE;
+	}
+	l->top++;
+	l->f[l->top] = (unsigned char)f;
+	l->depth[l->top] = 0;
+}
+
+static void
+lx_pop(struct shlex *l)
+{
+	if (l->top == 0)
+		return;
+	if (l->f[l->top] == LX_BQ && --l->nbq == 0)
+		l->bq_nested = 0;
+	l->top--;
+}
+
+/* One byte of the command as the shell's parser sees it; next is the
+ * following byte or 0. */
+static void
+lx_core(struct shlex *l, char c, char next)
+{
+	enum lx_frame f;
+
+	f = (enum lx_frame)l->f[l->top];
+	l->dollar = 0;
+	if (l->esc) {
+		l->esc = 0;
+		return;
+	}
+	if (f == LX_SQ) {
+		if (c == '\'')
+			lx_pop(l);
+		return;
+	}
+	if (c == '\\') {
+		l->esc = 1;
+		return;
+	}
+	if (c == '$' && next == '(') {
+		lx_push(l, LX_CMDSUB);
+		l->esc = 1;	/* swallow the ( */
+		return;
+	}
+	if (c == '$' && next == '{') {
+		lx_push(l, f == LX_DQ || f == LX_BRACE ? LX_BRACE : LX_UBRACE);
+		l->esc = 1;
+		return;
+	}
+	if (c == '$') {
+		l->dollar = 1;
+		return;
+	}
+	if (c == '`') {
+		lx_push(l, LX_BQ);	/* lx_byte ends it */
+		return;
+	}
+	if (f == LX_DQ) {
+		if (c == '"')
+			lx_pop(l);
+		return;
+	}
+	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
+		lx_pop(l);
+		return;
+	}
+	if (f == LX_BRACE) {
+		if (c == '"')
+			lx_push(l, LX_DQ);
+		else if (c == '\'' && l->lost == NULL)
+			l->lost = "a replacement string after a ' inside "
+			    "\"${...}\" (shells disagree on it)";
+		return;
+	}
+	if (c == '\'')
+		lx_push(l, LX_SQ);
+	else if (c == '"')
+		lx_push(l, LX_DQ);
+	else if (f == LX_CMDSUB && c == '(')
+		l->depth[l->top]++;
+	else if (f == LX_CMDSUB && c == ')') {
+		if (l->depth[l->top] == 0)
+			lx_pop(l);
+		else
+			l->depth[l->top]--;
+	}
+}
+
+/* Feed one byte of command text; next is the following byte or 0. */
+void
+shlex_byte(struct shlex *l, char c, char next)
+{
+	l->bq_unesc = 0;
+	if (l->nbq == 0) {
+		lx_core(l, c, next);
+		return;
+	}
+	if (l->bq_bs) {
+		l->bq_bs = 0;
+		if (c == '`') {
+			/* A second level of `...`, unescaped twice. */
+			l->bq_nested = 1;
+			l->dollar = l->esc = 0;
+		} else if (c == '\\' || c == '$' || (c == '"' && l->bq_indq)) {
+			lx_core(l, c, next);
+			l->bq_unesc = 1;
+		} else {
+			lx_core(l, '\\', c);
+			lx_core(l, c, next);
+		}
+		return;
+	}
+	if (c == '\\') {
+		l->bq_bs = 1;
+		return;
+	}
+	if (c != '`') {
+		lx_core(l, c, next);
+		return;
+	}
+	/* The closing backquote, whatever the command inside left open. */
+	while (l->f[l->top] != LX_BQ) {
+		if (l->lost == NULL)
+			l->lost = l->f[l->top] == LX_CMDSUB ?
+			    "a replacement string after nested backquotes; "
+			    "use $(...)" :
+			    "a replacement string after `...` with open quotes";
+		lx_pop(l);
+	}
+	lx_pop(l);
+	l->esc = l->dollar = 0;
+}
+
+/* Whether two lexer states quote what follows them alike. */
+int
+shlex_same(const struct shlex *a, const struct shlex *b)
+{
+	int i;
+
+	if (a->top != b->top || a->esc != b->esc || a->nbq != b->nbq ||
+	    a->bq_bs != b->bq_bs)
+		return 0;
+	for (i = 0; i <= a->top; i++)
+		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i])
+			return 0;
+	return 1;
+}
+
+
+const char *
+shlex_repl(struct shlex *l, unsigned *qctx)
+{
+	enum lx_frame f;
+
+	if (l->lost != NULL)
+		return l->lost;
+	if (l->nbq > 0 && l->bq_nested)
+		return "a replacement string inside nested backquotes; "
+		    "use $(...)";
+	/* \\{} or \\${} in `...`: the \ or $ before the value is two
+	 * bytes of text, which shq_for does not take back. */
+	if (l->bq_unesc && (l->esc || l->dollar))
+		return "a replacement string after \\\\ or \\$ inside "
+		    "backquotes; use $(...)";
+	f = (enum lx_frame)l->f[l->top];
+	*qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
+	    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE : QC_NONE;
+	if (f == LX_BRACE)
+		*qctx |= QC_INDQ;
+	if (l->nbq > 0)
+		*qctx |= QC_BQ;
+	if (l->esc || l->bq_bs)
+		*qctx |= QC_ESC;
+	else if (l->dollar)
+		*qctx |= QC_DOLLAR;
+	/* In `...` the template's \ becomes the value's. */
+	l->bq_bs = 0;
+	l->esc = l->dollar = 0;
+	return NULL;
+}

@@ -1,0 +1,305 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shell quoting, byte for byte as GNU parallel 20221122 quotes its
+ * arguments (the same words left bare, the same '"'"' for a quote, the
+ * same \0 for a NUL byte), because --dry-run output and scripts that
+ * compare command lines depend on it, and for the contexts inside quotes
+ * and expansions that parallel does not quote for.  Nothing here
+ * allocates beyond the caller's buffer or looks at the command around the
+ * value: the caller says which context the value is in.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "shquote.h"
+#include "util.h"
+
+/* The byte set parallel leaves unquoted: [-_.+a-zA-Z0-9/]. */
+static int
+shq_safe(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '+' ||
+	    c == '-' || c == '/';
+}
+
+/*
+ * Room for the quoted form of the concatenated slices (up to 2 bytes more
+ * than shq_write uses, when the value starts or ends with '), and whether
+ * quoting is needed at all.  With nulesc each NUL byte is written as the
+ * two characters \0, as parallel rewrites NULs in arguments (a command
+ * line cannot carry them).
+ */
+static size_t
+shq_size(const struct field *sl, size_t n, int nulesc, int *needq)
+{
+	size_t i, j, total, extra;
+	unsigned char c;
+
+	total = extra = 0;
+	*needq = 0;
+	for (i = 0; i < n; i++) {
+		total += sl[i].len;
+		for (j = 0; j < sl[i].len; j++) {
+			c = (unsigned char)sl[i].s[j];
+			if (shq_safe(c))
+				continue;
+			*needq = 1;
+			if (c == '\'')
+				extra += 4;
+			else if (c == '\0' && nulesc)
+				extra++;
+		}
+	}
+	if (total == 0) {
+		*needq = 1;
+		return 2;
+	}
+	return *needq ? total + extra + 2 : total;
+}
+
+/*
+ * Write the quoted form at d, return the end.  parallel wraps the value in
+ * '...', writes each ' as '"'"', then drops the '' this leaves at either
+ * end when the value starts or ends with ': "'" for ', "'"'x' for 'x.
+ */
+static char *
+shq_write(char *d, const struct field *sl, size_t n, int nulesc, int needq)
+{
+	size_t i, j, k, total;
+	unsigned char c, first, last;
+
+	total = 0;
+	first = last = 0;
+	for (i = 0; i < n; i++) {
+		if (sl[i].len == 0)
+			continue;
+		if (total == 0)
+			first = (unsigned char)sl[i].s[0];
+		last = (unsigned char)sl[i].s[sl[i].len - 1];
+		total += sl[i].len;
+	}
+	if (total == 0) {
+		*d++ = '\'';
+		*d++ = '\'';
+		return d;
+	}
+	if (!needq) {
+		for (i = 0; i < n; i++) {
+			if (sl[i].len > 0)
+				memcpy(d, sl[i].s, sl[i].len);
+			d += sl[i].len;
+		}
+		return d;
+	}
+	if (first != '\'')
+		*d++ = '\'';
+	k = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++, k++) {
+			c = (unsigned char)sl[i].s[j];
+			if (c == '\'') {
+				if (k != 0)
+					*d++ = '\'';
+				*d++ = '"';
+				*d++ = '\'';
+				*d++ = '"';
+				if (k != total - 1)
+					*d++ = '\'';
+			} else if (c == '\0' && nulesc) {
+				*d++ = '\\';
+				*d++ = '0';
+			} else
+				*d++ = (char)c;
+		}
+	}
+	if (last != '\'')
+		*d++ = '\'';
+	return d;
+}
+
+static void
+shq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t need;
+	int needq;
+	char *end;
+
+	need = shq_size(sl, n, nulesc, &needq);
+	buf_grow(out, need);
+	end = shq_write(out->p + out->len, sl, n, nulesc, needq);
+	out->len = (size_t)(end - out->p);
+	out->p[out->len] = '\0';
+}
+
+void
+shq_append(struct buf *out, const char *s, size_t len)
+{
+	struct field f;
+
+	f.s = s;
+	f.len = len;
+	shq_slices(out, &f, 1, 0);
+}
+
+/*
+ * The quoted form is written past the end of the buffer and moved down
+ * over the raw bytes, so that no second buffer is needed.
+ */
+void
+shq_word(struct buf *out, size_t start)
+{
+	struct field f;
+	size_t need;
+	int needq;
+
+	f.s = out->p + start;
+	f.len = out->len - start;
+	need = shq_size(&f, 1, 0, &needq);
+	if (!needq)
+		return;
+	buf_grow(out, need);
+	f.s = out->p + start;
+	need = (size_t)(shq_write(out->p + out->len, &f, 1, 0, needq) -
+	    (out->p + out->len));
+	memmove(out->p + start, out->p + out->len, need);
+	out->len = start + need;
+	out->p[out->len] = '\0';
+}
+
+/* Append bytes for inside "...": \ before $ ` " \, NUL as \0 with nulesc. */
+static void
+dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t i, j;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++) {
+			c = sl[i].s[j];
+			if (c == '$' || c == '`' || c == '"' || c == '\\')
+				buf_addc(out, '\\');
+			if (c == '\0' && nulesc)
+				buf_add(out, "\\0", 2);
+			else
+				buf_addc(out, c);
+		}
+	}
+}
+
+/* Escape out->p[start..] for one level of `...`: \ before \ ` $. */
+static void
+bq_escape(struct buf *out, size_t start)
+{
+	size_t i, j, extra = 0;
+	char c;
+
+	for (i = start; i < out->len; i++)
+		if (out->p[i] == '\\' || out->p[i] == '`' || out->p[i] == '$')
+			extra++;
+	if (extra == 0)
+		return;
+	buf_grow(out, extra);
+	/* Move from the end, so each byte is read before it is overwritten. */
+	i = out->len;
+	j = out->len + extra;
+	out->len = j;
+	out->p[j] = '\0';
+	while (i > start) {
+		c = out->p[--i];
+		out->p[--j] = c;
+		if (c == '\\' || c == '`' || c == '$')
+			out->p[--j] = '\\';
+	}
+}
+
+/*
+ * The template's backslash before a value (QC_ESC), already taken back
+ * from the output.  Returns whether to write it again before the first
+ * byte, as parallel does; that is only done for a byte that means nothing
+ * to any shell, since both bash and dash misread \ before some control
+ * bytes (\ \001 "..." inside ${...}).  Otherwise the value is quoted whole
+ * and the backslash is replaced by what the shell would have read: nothing
+ * where it escapes the byte (outside double quotes, before $ ` " \ and,
+ * in ${...}, }), a literal \ (*lead_bs) where it is literal.  An empty
+ * value or one starting with a newline (\ newline is a line continuation)
+ * keeps every byte and drops the backslash.  c is the value's first byte.
+ */
+static int
+esc_first(unsigned qctx, unsigned char c, int *lead_bs)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./+-,:@%=", c)))
+		return 1;
+	if (c == '\n' || !((qctx & QC_CTX) == QC_DQ || (qctx & QC_INDQ)))
+		return 0;
+	*lead_bs = (c == '\0' || strchr("$`\"\\", c) == NULL) &&
+	    !(c == '}' && (qctx & QC_CTX) == QC_BRACE);
+	return 0;
+}
+
+/*
+ * The template's own \ or $ right before the replacement is the last byte
+ * of out; it is taken back and written again as part of the value, so
+ * that `...` escaping covers it too.
+ */
+void
+shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
+    int nulesc)
+{
+	size_t start;
+	int lead_bs = 0;
+
+	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
+	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
+		out->len--;
+		out->p[out->len] = '\0';
+	} else
+		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
+	start = out->len;
+	if (qctx & QC_DOLLAR)
+		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
+	if (qctx & QC_ESC) {
+		while (n > 0 && sl[0].len == 0) {
+			sl++;
+			n--;
+		}
+		/* A \ that `...` keeps before '...': literal there. */
+		if ((qctx & QC_CTX) == QC_SQ)
+			lead_bs = 1;
+		else if (n > 0 && esc_first(qctx, (unsigned char)sl[0].s[0],
+		    &lead_bs)) {
+			buf_addc(out, '\\');
+			buf_addc(out, sl[0].s[0]);
+			sl[0].s++;
+			sl[0].len--;
+		}
+	}
+	switch (qctx & QC_CTX) {
+	case QC_SQ:
+		/* Close the template's quotes around the value. */
+		if (lead_bs)
+			buf_addc(out, '\\');
+		buf_addc(out, '\'');
+		shq_slices(out, sl, n, nulesc);
+		buf_addc(out, '\'');
+		break;
+	case QC_DQ:
+		if (lead_bs)
+			buf_add(out, "\\\\", 2);
+		dq_slices(out, sl, n, nulesc);
+		break;
+	case QC_BRACE:
+		buf_addc(out, '"');
+		if (lead_bs)
+			buf_add(out, "\\\\", 2);
+		dq_slices(out, sl, n, nulesc);
+		buf_addc(out, '"');
+		break;
+	default:
+		shq_slices(out, sl, n, nulesc);
+		break;
+	}
+	if (qctx & QC_BQ)
+		bq_escape(out, start);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shell quoting of argument values: GNU parallel's own quoting, which
+ * leaves safe words alone and single-quotes the rest, and quoting for the
+ * other places a template may put a value (inside "...", '...', ${...},
+ * `...`, after a backslash or a $), so that the shell reads the value
+ * back as exactly its bytes and never as code.  Pure functions that only
+ * append to a buffer.  Finding the quoting context a value sits in is
+ * shlex.c's business, not this file's.
+ */
+#ifndef TPMAP_SHQUOTE_H
+#define TPMAP_SHQUOTE_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+/*
+ * The shell quoting a replacement string sits in, found by lexing the
+ * command text.  parallel always single-quotes a value, which is literal
+ * inside '...' and "..." only when the value needs no quotes at all: a
+ * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
+ * instead.  QC_BRACE: inside ${...}, where the first } of a value would
+ * end the expansion; a nested "..." keeps it, in bash and in dash alike.
+ * QC_ESC: the replacement follows an unescaped backslash, which then
+ * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
+ * which would otherwise join the value: $(...), $name, bash's $'...'.
+ * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
+ * before it reads it as a command.  QC_INDQ: the ${...} is itself inside
+ * "...", where a backslash is literal before most bytes.
+ */
+enum {
+	QC_NONE = 0,
+	QC_DQ = 1,
+	QC_SQ = 2,
+	QC_BRACE = 3,
+	QC_CTX = 3,		/* mask of the four contexts above */
+	QC_ESC = 4,
+	QC_DOLLAR = 8,
+	QC_BQ = 16,
+	QC_INDQ = 32
+};
+
+/* Append s quoted for a POSIX shell as GNU parallel quotes it: unchanged if
+ * non-empty and made only of [A-Za-z0-9_./+-], else in single quotes with
+ * each ' written as '"'"'. */
+void shq_append(struct buf *out, const char *s, size_t len);
+
+/* Quote out->p[start, out->len) in place, as one word the way shq_append
+ * would have appended it: -q quotes each word of the command after
+ * expansion, not each value. */
+void shq_word(struct buf *out, size_t start);
+
+/*
+ * Append the value made of the n slices sl so that the shell reads it
+ * back literally in quoting context qctx (QC_* above).  With QC_ESC or
+ * QC_DOLLAR the last byte of out must be the template's \ or $ before the
+ * value, which is taken back and rewritten.  With nulesc each NUL byte is
+ * written as the two characters \0, as parallel rewrites NULs in
+ * arguments.  May advance sl[0] past a byte it writes itself.
+ */
+void shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
+    int nulesc);
+
+#endif /* TPMAP_SHQUOTE_H */
