@@ -151,21 +151,11 @@ out_failed(struct output *out)
 static void
 write_all(struct output *out, int fd, const char *p, size_t n)
 {
-	ssize_t w;
-
-	if (n > 0 && out->err == 0)
-		term_claim(out, fd, p[n - 1] == '\n');
-	while (n > 0 && out->err == 0) {
-		w = write(fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			out->err = errno;
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
+	if (n == 0 || out->err != 0)
+		return;
+	term_claim(out, fd, p[n - 1] == '\n');
+	if (write_full(fd, p, n) != 0)
+		out->err = errno;
 }
 
 /* Write n bytes of p, with the tag before every line when there is one;
