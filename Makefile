@@ -79,7 +79,7 @@ BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
 
-.PHONY: all check helpers bench install uninstall clean fuzz fuzz-run
+.PHONY: all check check-gnu helpers bench install uninstall clean fuzz fuzz-run
 
 all: libtp.a libtp.so tpmap
 
@@ -148,6 +148,18 @@ CHECK_TESTS = tests
 
 check: all helpers
 	$(BATS) $(BATS_FLAGS) $(CHECK_TESTS)
+
+# check-gnu: what check takes from tests/compat/golden/, against a live GNU
+# parallel (Debian packages parallel and libtext-csv-perl): every case of
+# tests/compat/cases.txt has its golden entry, GNU parallel still prints
+# what the entry holds, and tpmap prints the same.  For after editing the
+# table (then `tests/compat/run --record`) or with a new GNU parallel;
+# check needs neither GNU parallel nor its time.  COMPAT_JOBS: cases at once.
+COMPAT_JOBS ?= 2
+
+check-gnu: all
+	tests/compat/run --check-golden
+	tests/compat/run -j $(COMPAT_JOBS) --verify
 
 # Fuzzing: libFuzzer targets, built with clang into tests/fuzz/bin from
 # their own sanitizer-instrumented objects, so that the gcc build above is

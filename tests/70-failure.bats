@@ -170,7 +170,7 @@ alive() {
 
 @test "the joblog of a run killed with SIGKILL holds every finished job" {
 	mkfifo "$TMP/go"
-	tpmap -j2 --joblog "$TMP/log" 'if [ {} = 1 ]; then echo done; else echo go >"$TMP/go"; sleep 1000; fi' ::: 1 2 3>&- &
+	tpmap -j2 --joblog "$TMP/log" 'if [ {} = 1 ]; then echo done; else echo $$ >"$TMP/job2"; echo go >"$TMP/go"; sleep 1000; fi' ::: 1 2 3>&- &
 	pid=$!
 	# Job 2 blocks until we read: by then job 1 may still be logging, so
 	# wait for its row, bounded.
@@ -180,10 +180,12 @@ alive() {
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 137 ]
-	# SIGKILL gave tpmap no chance to stop job 2: it is still there.
-	pkill -f 'sleep 1000'
+	# SIGKILL gave tpmap no chance to stop job 2: it is still there, its
+	# shell the leader of the job's own process group, with the sleep (the
+	# kill fails if the group is gone).
+	kill -- -"$(cat "$TMP/job2")"
 	run -0 cut -f 1,7,9 "$TMP/log"
-	[ "$output" = $'Seq\tExitval\tCommand\n1\t0\tif [ 1 = 1 ]; then echo done; else echo go >"$TMP/go"; sleep 1000; fi' ]
+	[ "$output" = $'Seq\tExitval\tCommand\n1\t0\tif [ 1 = 1 ]; then echo done; else echo $$ >"$TMP/job2"; echo go >"$TMP/go"; sleep 1000; fi' ]
 }
 
 @test "--resume skips the jobs in the log, --resume-failed reruns the failed" {

@@ -116,16 +116,17 @@ held_expected() {
 }
 
 @test "nothing stays in TMPDIR after tpmap is killed with SIGKILL" {
-	tpmap -k -j2 'if [ {} = 1 ]; then read x <"$TMP/last"; fi; head -c 1000000 /dev/zero; if [ {} = 2 ]; then echo >"$TMP/last.2"; fi' ::: 1 2 >/dev/null 3>&- &
+	tpmap -k -j2 'if [ {} = 1 ]; then echo $$ >"$TMP/job1"; read x <"$TMP/last"; fi; head -c 1000000 /dev/zero; if [ {} = 2 ]; then echo >"$TMP/last.2"; fi' ::: 1 2 >/dev/null 3>&- &
 	pid=$!
 	# Job 2's output is held behind job 1, spilled; job 1 waits on the
 	# FIFO that nobody writes.
-	timeout 30 sh -c 'until [ -e "$1" ]; do :; done' sh "$TMP/last.2"
+	timeout 30 sh -c 'until [ -e "$1" ] && [ -s "$2" ]; do :; done' sh "$TMP/last.2" "$TMP/job1"
 	kill -9 "$pid"
 	rc=0
 	wait "$pid" || rc=$?
 	[ "$rc" -eq 137 ]
-	# SIGKILL gave tpmap no chance to stop job 1: it is still there.
-	pkill -f "read x"
+	# SIGKILL gave tpmap no chance to stop job 1: it is still there, the
+	# leader of its own process group (the kill fails if it is gone).
+	kill -- -"$(cat "$TMP/job1")"
 	[ "$(ls -A "$TMPDIR")" = "" ]
 }

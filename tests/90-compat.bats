@@ -1,39 +1,42 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
-# Differential compatibility with GNU parallel: every case of
-# tests/compat/cases.txt runs under GNU parallel and under tpmap, and
-# stdout, stderr and exit status must be the same bytes.  One @test per
-# "## section" of the table; tests/compat/run prints a diff per failing
-# case.  GNU parallel is required (Debian package "parallel"): without it
-# these tests fail rather than skip, so CI cannot pass without comparing.
-# COMPAT_JOBS sets how many cases run at once (default 2).
+# Compatibility with GNU parallel: every case of tests/compat/cases.txt
+# runs under tpmap, and stdout, stderr and exit status must be the bytes
+# GNU parallel printed, as recorded in tests/compat/golden/ (GNU parallel
+# is not run here; `make check-gnu` checks the golden files and tpmap
+# against a live one).  One @test per "## section" of the table;
+# tests/compat/run prints a diff per failing case.  COMPAT_JOBS sets how
+# many cases run at once (default 2).
 
 load test_helper
 
 CASES="$TPMAP_ROOT/tests/compat/cases.txt"
+GOLDEN="$TPMAP_ROOT/tests/compat/golden"
 RUN="$TPMAP_ROOT/tests/compat/run"
 
 # compat SECTION: run one section of the table against ./tpmap.
 compat() {
-	if ! command -v parallel >/dev/null ||
-	    ! parallel --will-cite --version 2>/dev/null | grep -q '^GNU parallel'; then
-		echo "GNU parallel is not installed (apt-get install parallel)"
-		return 1
-	fi
-	run "$RUN" -j "${COMPAT_JOBS:-2}" --section "$1" "$CASES"
+	run "$RUN" -j "${COMPAT_JOBS:-2}" --golden --section "$1" "$CASES"
 	printf '%s\n' "$output"
 	[ "$status" -eq 0 ]
+}
+
+# case_count: the number of cases in the table.
+case_count() {
+	"$RUN" --list "$CASES" | awk -F'\t' '{ n += $1 } END { print n }'
+}
+
+# A copy of the table and the golden files in $TMP, for the tests that
+# break one of them on purpose.
+copy_table() {
+	cp "$CASES" "$TMP/cases.txt"
+	cp -R "$GOLDEN" "$TMP/golden"
 }
 
 # The sections tested below, in table order.
 SECTIONS='stdin arg-file sources link delimiters max-args colsep header csv
 replacement commands quote jobs env order tag dry-run verbose results files
 exit hostile'
-
-@test "GNU parallel is installed, so the comparison really runs" {
-	run -0 parallel --will-cite --version
-	[[ ${lines[0]} == "GNU parallel "* ]]
-}
 
 @test "every section of the table has its own test here" {
 	run -0 "$RUN" --list "$CASES"
@@ -43,10 +46,55 @@ exit hostile'
 }
 
 @test "the table holds at least 150 cases" {
-	run -0 "$RUN" --list "$CASES"
-	local total
-	total=$(printf '%s\n' "$output" | awk -F'\t' '{ n += $1 } END { print n }')
-	[ "$total" -ge 150 ]
+	[ "$(case_count)" -ge 150 ]
+}
+
+@test "README.md gives the number of cases in the table" {
+	run -0 grep -o 'tests/compat/` holds [0-9]* command lines' "$TPMAP_ROOT/README.md"
+	[ "$output" = "tests/compat/\` holds $(case_count) command lines" ]
+}
+
+@test "every case has a golden entry and every golden entry a case" {
+	run "$RUN" --check-golden "$CASES"
+	printf '%s\n' "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[-1]}" = "# $(case_count) cases, $(case_count) golden entries, all matched" ]
+}
+
+@test "an edited case has no golden entry, and its old entry is stale" {
+	copy_table
+	sed -i 's/^seq 5 | PAR -k echo$/seq 6 | PAR -k echo/' "$TMP/cases.txt"
+	run -1 "$RUN" --check-golden --golden-dir "$TMP/golden" "$TMP/cases.txt"
+	printf '%s\n' "$output"
+	[ "${lines[0]}" = "stale: [stdin] seq 5 | PAR -k echo" ]
+	[ "${lines[1]}" = "missing: [stdin] seq 6 | PAR -k echo" ]
+	[ "${#lines[@]}" -eq 3 ]
+	# --golden fails the edited case, naming it.
+	run -1 "$RUN" --golden --golden-dir "$TMP/golden" --grep '^seq 6 ' "$TMP/cases.txt"
+	printf '%s\n' "$output"
+	[ "${lines[0]}" = "not ok 1 - seq 6 | PAR -k echo" ]
+	[[ ${lines[1]} == "#   [stdin] no golden entry for this case in $TMP/golden/stdin.txt"* ]]
+}
+
+@test "a removed section leaves a stale golden file" {
+	copy_table
+	printf '# GNU parallel\n\ncase: PAR echo ::: a\n1|a\nstatus: 0\n' > "$TMP/golden/gone.txt"
+	run -1 "$RUN" --check-golden --golden-dir "$TMP/golden" "$TMP/cases.txt"
+	printf '%s\n' "$output"
+	[ "${lines[0]}" = "stale: golden file $TMP/golden/gone.txt: no section '## gone' in the table" ]
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "--golden fails a case whose output differs from its golden entry" {
+	copy_table
+	# seq 5's last line, 5, recorded as 6.
+	sed -i '/^case: seq 5 | PAR -k echo$/,/^status:/s/^1|5$/1|6/' "$TMP/golden/stdin.txt"
+	run -1 "$RUN" --golden --golden-dir "$TMP/golden" --grep '^seq 5 \| PAR -k echo$' "$TMP/cases.txt"
+	printf '%s\n' "$output"
+	[ "${lines[0]}" = "not ok 1 - seq 5 | PAR -k echo" ]
+	[ "${lines[1]}" = "#   [stdin] differs from the golden entry (tpmap):" ]
+	[[ $output == *$'\n#   -1|6\n#   +1|5\n'* ]]
+	[[ $output == *$'\n# 0 passed, 1 failed, 1 cases\n'* ]]
 }
 
 @test "stdin lines are arguments as in GNU parallel" { compat stdin; }
