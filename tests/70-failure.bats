@@ -8,18 +8,6 @@
 
 load test_helper
 
-# alive PIDFILE...: prints the pids from the files that still run.  A
-# zombie has ended (in a container nobody may reap an orphan).
-alive() {
-	local f p st
-	for f; do
-		while read -r p; do
-			st=$(ps -o stat= -p "$p") || continue
-			case $st in Z*) ;; *) echo "$p" ;; esac
-		done <"$f"
-	done
-}
-
 # --- --halt ---
 
 @test "--halt now,fail=1 exits with the failing job's status and names it" {

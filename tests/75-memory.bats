@@ -13,19 +13,6 @@ setup() {
 	mkfifo "$TMP/last"
 }
 
-# peak_below KIB: the peak RSS that peakrss wrote to $TMP/rss is below KIB
-# (checked by the plain pass: sanitizer builds carry shadow memory), and
-# nothing is left in $TMPDIR.
-peak_below() {
-	local rss
-	rss=$(cat "$TMP/rss")
-	echo "peak RSS: $rss KiB" >&3
-	if [ -z "${TPMAP_SANITIZER:-}" ]; then
-		[ "$rss" -lt "$1" ]
-	fi
-	[ "$(ls -A "$TMPDIR")" = "" ]
-}
-
 @test "-k -j4 behind a slow first job, 39 jobs of 8 MiB: peak RSS under 32 MiB" {
 	# Job 1 prints only once job 40 has written its output.
 	run -0 --separate-stderr bash -c '

@@ -34,18 +34,6 @@ teardown() {
 	fi
 }
 
-# alive PIDFILE...: prints the pids from the files that still run.  A
-# zombie has ended (in a container nobody may reap an orphan).
-alive() {
-	local f p st
-	for f; do
-		while read -r p; do
-			st=$(ps -o stat= -p "$p") || continue
-			case $st in Z*) ;; *) echo "$p" ;; esac
-		done <"$f"
-	done
-}
-
 # gone PIDFILE: waits, at most 10 seconds, until none of the pids in
 # PIDFILE runs; else names them and fails.
 gone() {
@@ -58,19 +46,6 @@ gone() {
 		fi
 		sleep 0.05
 	done
-}
-
-# peak_below KIB: as in 75-memory, the peak RSS that peakrss wrote to
-# $TMP/rss is below KIB (checked by the plain pass: sanitizer builds carry
-# shadow memory), and nothing is left in $TMPDIR.
-peak_below() {
-	local rss
-	rss=$(cat "$TMP/rss")
-	echo "peak RSS: $rss KiB" >&3
-	if [ -z "${TPMAP_SANITIZER:-}" ]; then
-		[ "$rss" -lt "$1" ]
-	fi
-	[ "$(ls -A "$TMPDIR")" = "" ]
 }
 
 # --- output of the jobs that ran, after --halt ---

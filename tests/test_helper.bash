@@ -22,3 +22,28 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 # A fresh directory per test, removed by bats afterwards.
 TMP="$BATS_TEST_TMPDIR"
 export TMP
+
+# alive PIDFILE...: prints the pids from the files that still run.  A
+# zombie has ended (in a container nobody may reap an orphan).
+alive() {
+	local f p st
+	for f; do
+		while read -r p; do
+			st=$(ps -o stat= -p "$p") || continue
+			case $st in Z*) ;; *) echo "$p" ;; esac
+		done <"$f"
+	done
+}
+
+# peak_below KIB: the peak RSS that tests/helpers/peakrss wrote to $TMP/rss
+# is below KIB (checked by the plain pass: sanitizer builds carry shadow
+# memory), and nothing is left in $TMPDIR.
+peak_below() {
+	local rss
+	rss=$(cat "$TMP/rss")
+	echo "peak RSS: $rss KiB" >&3
+	if [ -z "${TPMAP_SANITIZER:-}" ]; then
+		[ "$rss" -lt "$1" ]
+	fi
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
