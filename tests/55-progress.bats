@@ -9,6 +9,7 @@
 # may be written to it.
 
 load test_helper
+load helpers/terminal
 
 setup() {
 	S="$TMP/tmux.sock"
@@ -29,52 +30,6 @@ teardown() {
 		tmux -S "$S" kill-server
 	fi
 }
-
-# term COLS CMD: run the shell command CMD in $TMP on a detached terminal
-# COLS wide and 20 high, then print "END" and its status.  The pane stays
-# open (cat waits on the terminal) until teardown.
-term() {
-	tmux -S "$S" -f /dev/null new-session -d -x "$1" -y 20 -s t \
-	    "cd $(printf %q "$TMP") && $2; echo END \$?; exec cat" 3>&-
-}
-
-TPMAP="$(printf %q "$TPMAP_ROOT/tpmap")"
-
-screen() {
-	tmux -S "$S" capture-pane -p -t t
-}
-
-# wait_screen TEXT: poll until the screen shows exactly TEXT (blank lines
-# at the bottom aside), for at most 30 seconds; else show both and fail.
-wait_screen() {
-	local got deadline=$((SECONDS + 30))
-
-	while got=$(screen); [ "$got" != "$1" ]; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			printf -- '--- screen:\n%s\n--- wanted:\n%s\n' "$got" "$1" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-# wait_match TEXT REGEX: as wait_screen, for TEXT followed by what the
-# extended regular expression REGEX matches (the time left, which the
-# test cannot know).
-wait_match() {
-	local got deadline=$((SECONDS + 30))
-
-	while got=$(screen); ! [[ $got =~ ^"$1"$2$ ]]; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			printf -- '--- screen:\n%s\n--- wanted:\n%s%s\n' "$got" "$1" "$2" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
-# A duration as the line shows it: 4s, 1m05s.
-DURATION='[0-9]+(m[0-9]{2})?s'
 
 # release NAME: lets the job blocked on FIFO $TMP/NAME go on.
 release() {
@@ -143,10 +98,19 @@ release() {
 @test "--bar shows the percentage and a bar a third of the terminal wide" {
 	term 100 "$TPMAP -k -j2 --bar sh job.sh ::: 1 2 3 4 5"
 	# 99 usable columns: a bar of 33, 60% of it filled, rounded down.
-	wait_match $'job 1\njob 2\njob 3\n 60% [###################--------------] 3 of 5 done, 2 running, ETA ' "$DURATION"
+	wait_match $'job 1\njob 2\njob 3\n 60% [###################--------------] 3 of 5 done, 2 running, ' "$BAR_TAIL"
 	release fifo.4
 	release fifo.5
 	wait_screen $'job 1\njob 2\njob 3\njob 4\njob 5\nEND 0'
+}
+
+@test "--bar knows the total from the start when the input is all on the command line" {
+	# 40 jobs at -j2: streaming, the total would come only once the
+	# input had been handed over, near the end.
+	term 100 "$TPMAP -j2 --bar 'until [ -e release ]; do sleep 0.05; done; : {}' ::: $(seq 40 | tr '\n' ' ')"
+	wait_match '  0% [---------------------------------] 0 of 40 done, 2 running, ' "$BAR_TAIL"
+	touch "$TMP/release"
+	wait_screen 'END 0'
 }
 
 @test "the line is cut to the terminal's width" {
@@ -167,7 +131,7 @@ release() {
 
 @test "with stdout elsewhere the line stays on the terminal and stdout gets only the output" {
 	term 100 "$TPMAP -k -j2 --bar sh job.sh ::: 1 2 3 4 5 >out"
-	wait_match ' 60% [###################--------------] 3 of 5 done, 2 running, ETA ' "$DURATION"
+	wait_match ' 60% [###################--------------] 3 of 5 done, 2 running, ' "$BAR_TAIL"
 	release fifo.4
 	release fifo.5
 	wait_screen 'END 0'
@@ -181,7 +145,7 @@ release() {
 	# sees the end of the input when it is closed.
 	exec 5<>"$TMP/in"
 	printf '1\n2\n3\n' >&5
-	wait_match $'job 1\njob 2\njob 3\n 30% [#########------------------------] 3 of 10 done, 0 running, ETA ' "$DURATION"
+	wait_match $'job 1\njob 2\njob 3\n 30% [#########------------------------] 3 of 10 done, 0 running, ' "$BAR_TAIL"
 	exec 5>&-
 	wait_screen $'job 1\njob 2\njob 3\nEND 0'
 }

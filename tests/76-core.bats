@@ -9,6 +9,7 @@
 # test started or the jobs recorded.
 
 load test_helper
+load helpers/terminal
 
 setup() {
 	mkdir "$TMP/tmpdir"
@@ -68,30 +69,6 @@ gone() {
 
 # --- the progress line's total when every job is read first ---
 
-# term CMD: run the shell command CMD in $TMP on a detached terminal 100
-# wide and 20 high, then print "END" and its status.  The pane stays open
-# (cat waits on the terminal) until teardown.
-term() {
-	tmux -S "$S" -f /dev/null new-session -d -x 100 -y 20 -s t \
-	    "cd $(printf %q "$TMP") && $1; echo END \$?; exec cat" 3>&-
-}
-
-TPMAP="$(printf %q "$TPMAP_ROOT/tpmap")"
-
-# wait_screen TEXT: poll until the screen shows exactly TEXT (blank lines
-# at the bottom aside), for at most 30 seconds; else show both and fail.
-wait_screen() {
-	local got deadline=$((SECONDS + 30))
-
-	while got=$(tmux -S "$S" capture-pane -p -t t); [ "$got" != "$1" ]; do
-		if [ "$SECONDS" -ge "$deadline" ]; then
-			printf -- '--- screen:\n%s\n--- wanted:\n%s\n' "$got" "$1" >&2
-			return 1
-		fi
-		sleep 0.05
-	done
-}
-
 # Each job waits, printing nothing, until the file "release" exists.  With
 # -j2 and eight jobs the input is not all handed to the workers while the
 # first two run: streaming, the total would not be known yet.
@@ -100,7 +77,7 @@ held='until [ -e release ]; do sleep 0.05; done; : {}'
 @test "--shuf: --eta shows the total of the jobs, all read first" {
 	# Guards: the total was given to the progress line before the line
 	# existed, and was lost until the last job had been handed over.
-	term "$TPMAP -j2 --shuf --eta '$held' ::: 1 2 3 4 5 6 7 8"
+	term 100 "$TPMAP -j2 --shuf --eta '$held' ::: 1 2 3 4 5 6 7 8"
 	wait_screen '0 of 8 done, 2 running, ETA ?'
 	touch "$TMP/release"
 	wait_screen 'END 0'
@@ -108,8 +85,8 @@ held='until [ -e release ]; do sleep 0.05; done; : {}'
 
 @test "--halt soon,fail=50%: --bar shows the total of the jobs, all read first" {
 	# Guards: as for --shuf, N% of the jobs needs them all read first.
-	term "$TPMAP -j2 --halt soon,fail=50% --bar '$held' ::: 1 2 3 4 5 6 7 8"
-	wait_screen '  0% [---------------------------------] 0 of 8 done, 2 running, ETA ?'
+	term 100 "$TPMAP -j2 --halt soon,fail=50% --bar '$held' ::: 1 2 3 4 5 6 7 8"
+	wait_match '  0% [---------------------------------] 0 of 8 done, 2 running, ' "$BAR_TAIL"
 	touch "$TMP/release"
 	wait_screen 'END 0'
 }

@@ -3,7 +3,7 @@
  * tpmap's main: the phases of a run, in order.  Parse the options; open
  * what the run needs (make's jobserver, the job log, the input, the
  * templates); choose where jobs come from (a source: the input stream,
- * all of it first, or a job log to retry); feed every job to the runner,
+ * all of it or its start first, or a job log to retry); feed every job to the runner,
  * one loop for every source; then let the runner finish and say the exit
  * status.  How a job runs and is printed is runner.c's; ARCHITECTURE.md
  * has the whole design.
@@ -12,6 +12,7 @@
 #include <err.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,27 @@ may_run_alone(const struct tpmap_opts *o)
 		if (o->in.sources[i].kind != INPUT_WORDS)
 			return 0;
 	return 1;
+}
+
+/* The most jobs read before the first runs to learn the total for the
+ * progress line: past it, the total shows once the input has ended. */
+#define AHEAD_MAX 100000
+
+/* Whether every input source is words or a file (not stdin), so that
+ * reading the jobs first waits on nobody. */
+static int
+input_at_hand(const struct tpmap_opts *o)
+{
+	const struct input_source *s;
+	size_t i;
+
+	for (i = 0; i < o->in.nsources; i++) {
+		s = &o->in.sources[i];
+		if (s->kind == INPUT_STDIN ||
+		    (s->kind == INPUT_FILE && strcmp(s->path, "-") == 0))
+			return 0;
+	}
+	return o->in.nsources > 0;
 }
 
 /*
@@ -155,13 +177,17 @@ main(int argc, char *argv[])
 	build_init(&b, &o, names, nnames);
 
 	/* 3. Where the jobs come from: the failed rows of the log, or the
-	 * input, all of it first to shuffle it or to know what N% is of. */
+	 * input, all of it first to shuffle it or to know what N% is of, or
+	 * its start, for the progress line to know the total at once. */
 	if (src == NULL)
 		src = source_input(&o, in, &b);
 	if (o.shuf)
 		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	if (!o.retry_failed && (o.shuf || o.halt.percent > 0))
 		src = source_all(src, o.shuf);
+	else if ((o.bar || o.eta || o.progress) && !o.retry_failed &&
+	    o.total_jobs == 0 && input_at_hand(&o))
+		src = source_ahead(src, AHEAD_MAX);
 
 	/* 4. Run every job. */
 	r = runner_create(&o, &b, jl, js);

@@ -101,13 +101,14 @@ addf(char *b, size_t size, size_t *len, const char *fmt, ...)
 		*len += (size_t)n < size - *len ? (size_t)n : size - *len - 1;
 }
 
-/* A duration rounded up, so that "0s" means done: 42s, 3m07s, 2h05m. */
+/* A duration, rounded up (an ETA's "0s" means done) or down (the time
+ * elapsed): 42s, 3m07s, 2h05m. */
 static void
-duration(char *b, size_t size, double secs)
+duration(char *b, size_t size, double secs, int up)
 {
 	unsigned long long s = (unsigned long long)secs;
 
-	if ((double)s < secs)
+	if (up && (double)s < secs)
 		s++;
 	if (s < 60)
 		snprintf(b, size, "%llus", s);
@@ -120,7 +121,8 @@ duration(char *b, size_t size, double secs)
 /*
  * The line for the counts as they are, at most width bytes:
  *     3 of 5 done, 2 running, 1 failed, ETA 4s        (--eta)
- *      60% [###########--------] 3 of 5 done, ...     (--bar)
+ *      60% [###########--------] 3 of 5 done, 2 running, 1 failed,
+ *         5s elapsed, 0.6 jobs/s, ETA 4s                (--bar, one line)
  * "ETA ?" while no job has ended or the total is not known; --bar shows
  * "?%" and no bar then.  Called with the lock held.
  */
@@ -130,6 +132,7 @@ format(const struct progress *p, double now, size_t width, char *b)
 	size_t len = 0, size = width + 1, barw, fill, i;
 	unsigned long long left;
 	unsigned pct;
+	double rate;
 	char eta[32];
 
 	if (p->bar && p->total > 0) {
@@ -154,11 +157,20 @@ format(const struct progress *p, double now, size_t width, char *b)
 		    p->running);
 	if (p->failed > 0)
 		addf(b, size, &len, ", %llu failed", p->failed);
+	if (p->bar) {
+		/* As pv and cargo show them: the time so far and the
+		 * rate, which the ETA is made of. */
+		duration(eta, sizeof(eta), now - p->start, 0);
+		rate = now > p->start ? (double)p->done / (now - p->start) : 0;
+		addf(b, size, &len, rate < 100 ? ", %s elapsed, %.1f jobs/s" :
+		    ", %s elapsed, %.0f jobs/s", eta, rate);
+	}
 	if (p->eta || p->bar) {
 		if (p->total > 0 && p->done > 0) {
 			left = p->total > p->done ? p->total - p->done : 0;
 			duration(eta, sizeof(eta),
-			    (now - p->start) / (double)p->done * (double)left);
+			    (now - p->start) / (double)p->done * (double)left,
+			    1);
 		} else {
 			snprintf(eta, sizeof(eta), "?");
 		}

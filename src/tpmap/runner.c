@@ -26,11 +26,9 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "output.h"
@@ -64,7 +62,6 @@ struct runner {
 	atomic_int stopping;		/* a signal (its number) or STOP_* */
 	atomic_ullong total;		/* jobs in all, 0 while not known */
 	unsigned long long nrun;	/* main: jobs handed over to run */
-	int status;			/* main: its own exit status */
 	/* Helper threads, started with the first job, joined at the end. */
 	int started;
 	pthread_t sig_tid, watch_tid, fin_tid;

@@ -288,15 +288,30 @@ source_input(const struct tpmap_opts *o, struct input *in,
 	return &r->s;
 }
 
-/* Every job of another source, read first. */
+/* Jobs of another source read first: all of them, or up to a limit. */
 struct allsrc {
 	struct source s;
+	struct source *inner;		/* the rest, or NULL: read to its end */
 	struct job **all;
-	size_t n, next;
+	size_t n, next, cap;
 };
 
+/* The jobs read first, then the rest of the source. */
 static int
 all_next(struct source *src, struct job **jp)
+{
+	struct allsrc *a = (struct allsrc *)src;
+
+	if (a->next < a->n) {
+		*jp = a->all[a->next++];
+		return 1;
+	}
+	return a->inner != NULL ? a->inner->next(a->inner, jp) : 0;
+}
+
+/* The jobs read first are numbered; the rest of the source is not. */
+static int
+all_numbered(struct source *src, struct job **jp)
 {
 	struct allsrc *a = (struct allsrc *)src;
 
@@ -313,8 +328,44 @@ all_free(struct source *src)
 
 	while (a->next < a->n)
 		job_free(a->all[a->next++]);
+	source_free(a->inner);
 	free(a->all);
 	free(a);
+}
+
+/* Read up to limit jobs of inner into a new allsrc, which takes inner
+ * over; the total is known when inner ended within the limit.  NULL
+ * after a read error (reported). */
+static struct allsrc *
+read_first(struct source *inner, size_t limit)
+{
+	struct allsrc *a;
+	struct job *j;
+	int rc = 1;
+
+	a = xcalloc(1, sizeof(*a));
+	a->s.next = all_next;
+	a->s.numbered = all_numbered;
+	a->s.free = all_free;
+	a->inner = inner;
+	while (a->n < limit && (rc = inner->next(inner, &j)) > 0) {
+		if (a->n == a->cap) {
+			a->cap = a->cap ? 2 * a->cap : 256;
+			a->all = xreallocarray(a->all, a->cap,
+			    sizeof(*a->all));
+		}
+		a->all[a->n++] = j;
+	}
+	if (rc < 0) {
+		all_free(&a->s);
+		return NULL;
+	}
+	if (rc == 0) {
+		source_free(inner);
+		a->inner = NULL;
+		a->s.total = a->n;
+	}
+	return a;
 }
 
 struct source *
@@ -322,33 +373,25 @@ source_all(struct source *inner, int shuffle)
 {
 	struct allsrc *a;
 	struct job *j;
-	size_t cap = 0, i, k;
-	int rc;
+	size_t i, k;
 
-	a = xcalloc(1, sizeof(*a));
-	a->s.next = all_next;
-	a->s.numbered = all_next;
-	a->s.free = all_free;
-	while ((rc = inner->next(inner, &j)) > 0) {
-		if (a->n == cap) {
-			cap = cap ? 2 * cap : 256;
-			a->all = xreallocarray(a->all, cap, sizeof(*a->all));
-		}
-		a->all[a->n++] = j;
-	}
-	source_free(inner);
-	if (rc < 0) {
-		all_free(&a->s);
+	if ((a = read_first(inner, SIZE_MAX)) == NULL)
 		return NULL;
-	}
 	for (i = a->n; shuffle && i > 1; i--) {
 		k = (size_t)(random() % (long)i);
 		j = a->all[i - 1];
 		a->all[i - 1] = a->all[k];
 		a->all[k] = j;
 	}
-	a->s.total = a->n;
 	return &a->s;
+}
+
+struct source *
+source_ahead(struct source *inner, size_t limit)
+{
+	struct allsrc *a;
+
+	return (a = read_first(inner, limit)) != NULL ? &a->s : NULL;
 }
 
 void

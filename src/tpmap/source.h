@@ -8,7 +8,8 @@
  *     into jobs by -n, -N, -X and -m (filling the command line);
  *   - every job first: another source read to its end before the first
  *     job runs, to shuffle the jobs (--shuf) or to know the total that
- *     --halt's N% counts;
+ *     --halt's N% counts, or its first jobs up to a limit, for the
+ *     progress line's total;
  *   - the failed rows of a job log (--retry-failed).
  *
  * A source may make a job already SKIPPED: a sequence number that will not
@@ -45,6 +46,12 @@ struct source *source_input(const struct tpmap_opts *o, struct input *in,
 /* Every job of inner first, shuffled with shuffle; takes inner over.
  * Returns NULL after a read error (reported), inner freed. */
 struct source *source_all(struct source *inner, int shuffle);
+
+/* The first jobs of inner, up to limit, read before the first runs, so
+ * that the total is known from the start when there are no more (the
+ * progress line); takes inner over.  NULL after a read error (reported),
+ * inner freed. */
+struct source *source_ahead(struct source *inner, size_t limit);
 
 /* The failed rows of the job log at path, with the commands as logged.
  * Returns NULL after a message. */
