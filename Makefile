@@ -142,12 +142,13 @@ helpers: $(HELPERS)
 
 bench: $(BENCH)
 
-# CHECK_TESTS: the suites to run (the CI's sanitizer builds leave out the
-# differential table, whose time goes to GNU parallel).
+# CHECK_TESTS: the suites to run (the CI's sanitizer builds choose theirs);
+# tests/run-suites runs them one by one and prints each one's time at the
+# end, so that a suite that grows slow is seen.
 CHECK_TESTS = tests
 
 check: all helpers
-	$(BATS) $(BATS_FLAGS) $(CHECK_TESTS)
+	BATS='$(BATS)' BATS_FLAGS='$(BATS_FLAGS)' tests/run-suites $(CHECK_TESTS)
 
 # check-gnu: what check takes from tests/compat/golden/, against a live GNU
 # parallel (Debian packages parallel and libtext-csv-perl): every case of
