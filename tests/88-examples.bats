@@ -334,6 +334,96 @@ make_photos() {
 	[ "$stderr" = "" ]
 }
 
+# --- the README's figures ---
+# The differential table's size is checked by 90-compat.
+
+# bench_figures: compares each figure of the README's "How fast" table with
+# the cell of bench/RESULTS.md it copies (same scenario, runner and column:
+# the × column, records/s for dry, peak RSS for a figure in MiB, the floor
+# row for "the floor: N×"), rounded to the README's significant digits;
+# prints a line per difference, then how many figures it compared.
+bench_figures() {
+	awk -f /dev/stdin "$TPMAP_ROOT/bench/RESULTS.md" "$README" <<-'EOF'
+	function trim(s) { gsub(/^[ \t]+|[ \t]+$/, "", s); return s }
+	# sig(S): the significant digits of the decimal S ("1.00": 3, "5120000": 3).
+	function sig(s) {
+		gsub(/,/, "", s)
+		if (s !~ /\./) sub(/0+$/, "", s)
+		gsub(/\./, "", s)
+		sub(/^0+/, "", s)
+		return length(s)
+	}
+	function num(s) { gsub(/,/, "", s); return s + 0 }
+	FNR == NR {
+		gsub(/\\\|/, "/")
+		if (/^## Scenarios/) inscen = 1
+		if (!inscen) next
+		if (/^### /) { scen = $2; sub(/:$/, "", scen); next }
+		if (!/^\|/) next
+		n = split($0, f, "|")
+		if (trim(f[2]) == "runner") {
+			for (i = 2; i <= n; i++) {
+				h = trim(f[i])
+				if (h ~ /^× / || h == "records/s") ratio = i
+				if (h == "peak RSS") rss = i
+			}
+			next
+		}
+		r = trim(f[2])
+		val[scen, r, "ratio"] = trim(f[ratio])
+		val[scen, r, "rss"] = trim(f[rss])
+		next
+	}
+	/^\| scenario \|/ { intable = 1; next }
+	intable && !/^\|/ { intable = 0 }
+	intable && !/^\|--/ {
+		n = split($0, f, "|")
+		scen = trim(f[2]); sub(/:.*/, "", scen)
+		runner[3] = "tpmap"; runner[4] = "xargs"; runner[5] = "parallel"
+		for (i = 3; i <= 5; i++) {
+			cell = f[i]
+			pos = 0
+			while (match(substr(cell, pos + 1), /[0-9][0-9,]*(\.[0-9]+)?/)) {
+				start = pos + RSTART
+				x = substr(cell, start, RLENGTH)
+				pos = start + RLENGTH - 1
+				r = substr(cell, 1, start - 1) ~ /floor: *$/ ? "floor" : runner[i]
+				kind = substr(cell, pos + 1) ~ /^ MiB/ ? "rss" : "ratio"
+				want = val[scen, r, kind]
+				count++
+				if (want == "" || num(sprintf("%." sig(x) "g", num(want))) != num(x))
+					printf "%s, %s, %s: README %s, RESULTS.md %s\n", scen, r, kind, x, want
+			}
+		}
+	}
+	END { print count " figures compared" }
+	EOF
+}
+
+@test "the README's benchmark table has bench/RESULTS.md's figures" {
+	run -0 --separate-stderr bench_figures
+	printf '%s\n' "$output"
+	[ "$output" = "20 figures compared" ]
+	[ "$stderr" = "" ]
+}
+
+@test "the README's benchmark paragraph has bench/RESULTS.md's date, rounds and CPUs" {
+	local results="$TPMAP_ROOT/bench/RESULTS.md" date rounds cpus
+	date=$(sed -n 's/^- date: \([0-9-]*\) .*/\1/p' "$results")
+	rounds=$(sed -n 's/^- date: .*; \([0-9]*\) round(s)$/\1/p' "$results")
+	cpus=$(sed -n 's/^- machine: \([0-9]*\) CPUs .*/\1/p' "$results")
+	run -0 grep -o 'medians of [0-9]* interleaved rounds on a shared [0-9]*-core machine (bench/RESULTS.md, [0-9-]*;' <(tr '\n' ' ' <"$README")
+	[ "$output" = "medians of $rounds interleaved rounds on a shared $cpus-core machine (bench/RESULTS.md, $date;" ]
+}
+
+@test "the README gives the CI's fuzzing time per target" {
+	local seconds
+	seconds=$(grep -o 'FUZZ_SECONDS:-[0-9]*' "$TPMAP_ROOT/.ci/run" | sed 's/.*-//')
+	[ -n "$seconds" ]
+	run -0 grep -o 'libFuzzer target for [0-9]* s\.' <(tr '\n' ' ' <"$README")
+	[ "$output" = "libFuzzer target for $seconds s." ]
+}
+
 # --- tpmap(1) ---
 
 @test "tpmap(1)'s find -print0 example gzips logs with any bytes in their names" {
