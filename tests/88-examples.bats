@@ -166,6 +166,29 @@ make_tests() {
 
 # --- the lists ---
 
+# readme_blocks: the first line of each code block of README.md (indented
+# by four spaces, or fenced).
+readme_blocks() {
+	awk '
+		/^```/ { if (!fenced) { getline; print } fenced = !fenced; next }
+		fenced { next }
+		/^    / { if (!inblock) print substr($0, 5); inblock = 1; next }
+		/^$/ { next }
+		{ inblock = 0 }
+	' "$README"
+}
+
+@test "the README's code blocks are the five this suite runs" {
+	run -0 readme_blocks
+	printf '%s\n' "$output"
+	[ "${#lines[@]}" -eq 5 ]
+	[[ ${lines[0]} == *'&& make && ./tpmap '* ]]
+	[ "${lines[1]}" = "make check" ]
+	[ "${lines[2]}" = "$(readme_block '## A short tour' | head -n 1)" ]
+	[ "${lines[3]}" = ".PHONY: thumbs" ]
+	[ "${lines[4]}" = "#include <tp.h>" ]
+}
+
 @test "every example of the README's short tour is one this suite runs" {
 	readme_block '## A short tour' | each_matched_once "${TOUR[@]}"
 }
