@@ -9,7 +9,8 @@
 # is checked is tpmap's part: which jobs ran with which arguments, in
 # which order, with which exit status and joblog rows.  Examples that
 # depend on which jobs run at once run under taskset -c 0, where tpmap's
-# default is one job at a time.
+# default is one job at a time.  The README's figures are checked against
+# the files they come from.
 
 load test_helper
 
@@ -214,6 +215,7 @@ readme_blocks() {
 	[ "$stderr" = "" ]
 }
 
+# Only its text: running it would run this suite again.
 @test "the README's test command is make check" {
 	[ "$(readme_block 'to run the tests')" = "make check" ]
 }
