@@ -67,7 +67,7 @@ ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 # output, and what they shape depends on it.  It is written again only when
 # the text it holds differs from the settings given, so that its time is
 # that of their last change: `make CFLAGS=-O0` after `make` compiles
-# everything again, `make STATIC=no` links again, `make` twice in a
+# everything again, `make STATIC=no` links tpmap again, `make` twice in a
 # row builds nothing the second time, and `make -q` tells whether the
 # build is current for the settings given.  A stamp's own rule is below
 # the others.  $(call stamp_force,FILE,VARIABLE) is FORCE, a
@@ -95,6 +95,26 @@ AR = $(AR)
 LDFLAGS = $(ALL_LDFLAGS) $(TPMAP_LDFLAGS)
 LDLIBS = $(TP_LDLIBS) $(LDLIBS)
 STATIC = $(STATIC)
+endef
+
+# version.stamp: what options.o alone depends on, for --version: the
+# version, and the build, which names the commit when built from a git
+# checkout (none from a tarball, which needs no git), whether libbsd and
+# static linking are in, and the sanitizers.  A new commit builds options.o
+# and links tpmap again, nothing else.
+comma = ,
+space = $() $()
+COMMIT := $(if $(wildcard .git),$(shell git describe --always --dirty \
+	2>/dev/null | tr -cd '[:alnum:]._+-'))
+SANITIZERS := $(sort $(subst $(comma),$(space),$(patsubst -fsanitize=%,%, \
+	$(filter -fsanitize=%,$(CFLAGS) $(LDFLAGS)))))
+BUILD_INFO = $(if $(COMMIT),commit $(COMMIT)$(comma) )$(if \
+	$(filter yes,$(WITH_LIBBSD)),libbsd,no libbsd)$(comma) $(if \
+	$(filter yes,$(STATIC)),static-pie,dynamic)$(comma) $(if \
+	$(SANITIZERS),sanitizer $(subst $(space),+,$(SANITIZERS)),no sanitizer)
+define VERSION_INFO :=
+VERSION = $(VERSION)
+BUILD = $(BUILD_INFO)
 endef
 
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
@@ -168,10 +188,10 @@ bench/measure: bench/measure.o
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # VERSION above is the only place the version is written: options.c gets
-# it for --version from the command line, and is built again when this
-# file changes.
-src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\"
-src/tpmap/options.o: Makefile
+# it and the build's description for --version from the command line.
+src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\" \
+	-DTPMAP_BUILD="\"$(BUILD_INFO)\""
+src/tpmap/options.o: version.stamp
 
 $(OBJ) src/compat/compat.o: compile.stamp
 libtp.a libtp.so tpmap $(HELPERS) $(BENCH): link.stamp
@@ -183,6 +203,9 @@ compile.stamp: $(call stamp_force,compile.stamp,COMPILE_FLAGS)
 
 link.stamp: $(call stamp_force,link.stamp,LINK_FLAGS)
 	$(call stamp_write,$@,LINK_FLAGS)
+
+version.stamp: $(call stamp_force,version.stamp,VERSION_INFO)
+	$(call stamp_write,$@,VERSION_INFO)
 
 helpers: $(HELPERS)
 
@@ -368,7 +391,7 @@ uninstall:
 clean:
 	rm -f $(OBJ) $(OBJ:.o=.d) src/compat/compat.o src/compat/compat.d \
 		libtp.a libtp.so tpmap $(HELPERS) $(BENCH) compile.stamp \
-		link.stamp
+		link.stamp version.stamp
 	rm -rf $(FUZZ_BIN)
 
 -include $(OBJ:.o=.d)

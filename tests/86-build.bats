@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The build notices its settings: in a copy of the tree, built in $TMP, a
 # change of CFLAGS compiles every object again, a change of STATIC links
-# tpmap again, and the same settings twice build nothing; make -q agrees
-# each time.
+# tpmap again, a new commit compiles only the object --version prints it
+# in, and the same settings twice build nothing; make -q agrees each time.
 # Only tpmap is built, at -O0, two jobs at a time, once for the file: each
 # test starts from a copy of that build.
 
@@ -59,7 +59,9 @@ dynamic() {
 	run -1 current STATIC=no
 	run -0 build STATIC=no
 	dynamic
-	[ "$(compiled)" = "" ]
+	[ "$(compiled)" = "src/tpmap/options.o" ]
+	run -0 "$T/tpmap" --version
+	[[ "${lines[1]}" == *", dynamic, "* ]]
 	current STATIC=no
 	run -1 current
 	run -0 build
@@ -80,4 +82,20 @@ dynamic() {
 	current "CFLAGS=-O0 -g0"
 	run -0 build "CFLAGS=-O0 -g0"
 	[ "$output" = "make: 'tpmap' is up to date." ]
+}
+
+@test "a new commit compiles options.o alone, and --version names it" {
+	command -v git >/dev/null || skip "no git"
+	run -0 "$T/tpmap" --version
+	[[ "${lines[1]}" != *commit* ]]
+	git -C "$T" init -q
+	git -C "$T" add .
+	git -C "$T" -c user.name=tpmap -c user.email=tpmap@example.org \
+	    -c commit.gpgsign=false commit -q --no-verify -m tree
+	run -1 current
+	run -0 build
+	[ "$(compiled)" = "src/tpmap/options.o" ]
+	current
+	run -0 "$T/tpmap" --version
+	[[ "${lines[1]}" == "build: commit $(git -C "$T" describe --always), "* ]]
 }
