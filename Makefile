@@ -63,6 +63,60 @@ ALL_CPPFLAGS = $(TP_CPPFLAGS) $(CPPFLAGS)
 ALL_CFLAGS = $(TP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(TP_LDFLAGS) $(LDFLAGS)
 
+# Stamps: a stamp file holds, as text, the settings that shape some of the
+# output, and what they shape depends on it.  It is written again only when
+# the text it holds differs from the settings given, so that its time is
+# that of their last change: `make CFLAGS=-O0` after `make` compiles
+# everything again, `make STATIC=no` links tpmap again, `make` twice in a
+# row builds nothing the second time, and `make -q` tells whether the
+# build is current for the settings given.  A stamp's own rule is below
+# the others.  $(call stamp_force,FILE,VARIABLE) is FORCE, a
+# prerequisite that makes FILE out of date, unless FILE holds $(VARIABLE).
+# The variables are simply expanded (:=), so that a stamp built as the
+# prerequisite of a target with variables of its own holds the same text.
+# $(call stamp_write,FILE,VARIABLE), a stamp's recipe, writes it, but not
+# under -n or -q, which expand a recipe without running it.
+stamp_force = $(if $(wildcard $1),$(if $(subst $(file <$1),,$($2))$(subst \
+	$($2),,$(file <$1)),FORCE),FORCE)
+stamp_write = $(if $(findstring n,$(firstword -$(MAKEFLAGS)))$(findstring \
+	q,$(firstword -$(MAKEFLAGS))),,$(file >$1,$($2)))
+
+# compile.stamp: what every object depends on; link.stamp: what every
+# link depends on besides its objects.  STATIC=no, say, links tpmap again
+# from the same objects.
+define COMPILE_FLAGS :=
+CC = $(CC)
+CPPFLAGS = $(ALL_CPPFLAGS)
+CFLAGS = $(ALL_CFLAGS)
+WITH_LIBBSD = $(WITH_LIBBSD)
+endef
+define LINK_FLAGS :=
+AR = $(AR)
+LDFLAGS = $(ALL_LDFLAGS) $(TPMAP_LDFLAGS)
+LDLIBS = $(TP_LDLIBS) $(LDLIBS)
+STATIC = $(STATIC)
+endef
+
+# version.stamp: what options.o alone depends on, for --version: the
+# version, and the build, which names the commit when built from a git
+# checkout (none from a tarball, which needs no git), whether libbsd and
+# static linking are in, and the sanitizers.  A new commit builds options.o
+# and links tpmap again, nothing else.
+comma = ,
+space = $() $()
+COMMIT := $(if $(wildcard .git),$(shell git describe --always --dirty \
+	2>/dev/null | tr -cd '[:alnum:]._+-'))
+SANITIZERS := $(sort $(subst $(comma),$(space),$(patsubst -fsanitize=%,%, \
+	$(filter -fsanitize=%,$(CFLAGS) $(LDFLAGS)))))
+BUILD_INFO = $(if $(COMMIT),commit $(COMMIT)$(comma) )$(if \
+	$(filter yes,$(WITH_LIBBSD)),libbsd,no libbsd)$(comma) $(if \
+	$(filter yes,$(STATIC)),static-pie,dynamic)$(comma) $(if \
+	$(SANITIZERS),sanitizer $(subst $(space),+,$(SANITIZERS)),no sanitizer)
+define VERSION_INFO :=
+VERSION = $(VERSION)
+BUILD = $(BUILD_INFO)
+endef
+
 LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
 CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
 	src/tpmap/cpus.o src/tpmap/input.o src/tpmap/perlre.o \
@@ -79,7 +133,8 @@ BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
 
-.PHONY: all check check-gnu helpers bench install uninstall clean fuzz fuzz-run
+.PHONY: all check check-gnu helpers bench install uninstall clean fuzz fuzz-run \
+	FORCE
 
 all: libtp.a libtp.so tpmap
 
@@ -108,7 +163,7 @@ tests/helpers/peakrss: tests/helpers/peakrss.o
 # -iquote, not -I: src/tpmap/spawn.h must not hide <spawn.h>.
 tests/helpers/cgroup-cpus.o: TP_CPPFLAGS += -iquote src/tpmap
 tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o src/tpmap/cpus.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
 
 bench/tp-bench: bench/tp-bench.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
@@ -133,10 +188,24 @@ bench/measure: bench/measure.o
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # VERSION above is the only place the version is written: options.c gets
-# it for --version from the command line, and is built again when this
-# file changes.
-src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\"
-src/tpmap/options.o: Makefile
+# it and the build's description for --version from the command line.
+src/tpmap/options.o: TP_CPPFLAGS += -DTPMAP_VERSION=\"$(VERSION)\" \
+	-DTPMAP_BUILD="\"$(BUILD_INFO)\""
+src/tpmap/options.o: version.stamp
+
+$(OBJ) src/compat/compat.o: compile.stamp
+libtp.a libtp.so tpmap $(HELPERS) $(BENCH): link.stamp
+
+FORCE:
+
+compile.stamp: $(call stamp_force,compile.stamp,COMPILE_FLAGS)
+	$(call stamp_write,$@,COMPILE_FLAGS)
+
+link.stamp: $(call stamp_force,link.stamp,LINK_FLAGS)
+	$(call stamp_write,$@,LINK_FLAGS)
+
+version.stamp: $(call stamp_force,version.stamp,VERSION_INFO)
+	$(call stamp_write,$@,VERSION_INFO)
 
 helpers: $(HELPERS)
 
@@ -194,6 +263,23 @@ FUZZ_READ_SIZE = 7
 
 fuzz: $(addprefix $(FUZZ_BIN)/,$(FUZZ_TARGETS) argdump)
 
+# The fuzz build's own stamp (see Stamps above).
+define FUZZ_BUILD_FLAGS :=
+CC = $(FUZZ_CC)
+CPPFLAGS = $(FUZZ_ALL_CPPFLAGS)
+CFLAGS = $(FUZZ_ALL_CFLAGS)
+LDFLAGS = $(FUZZ_LDFLAGS)
+LDLIBS = $(TP_LDLIBS)
+READ_SIZE = $(FUZZ_READ_SIZE)
+endef
+FUZZ_STAMP = $(FUZZ_BIN)/flags.stamp
+
+$(FUZZ_OBJ) $(addprefix $(FUZZ_BIN)/,$(FUZZ_TARGETS) argdump): $(FUZZ_STAMP)
+
+$(FUZZ_STAMP): $(call stamp_force,$(FUZZ_STAMP),FUZZ_BUILD_FLAGS) \
+		| $(FUZZ_OBJDIR)
+	$(call stamp_write,$@,FUZZ_BUILD_FLAGS)
+
 $(FUZZ_OBJDIR):
 	mkdir -p $@
 
@@ -211,7 +297,7 @@ $(FUZZ_OBJDIR)/compat.o: src/compat/compat.c | $(FUZZ_OBJDIR)
 	$(FUZZ_CC) $(FUZZ_ALL_CPPFLAGS) $(FUZZ_ALL_CFLAGS) -c -o $@ $<
 
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_ALL_CFLAGS) -fsanitize=fuzzer $(FUZZ_LDFLAGS) \
-	-o $@ $^ $(TP_LDLIBS)
+	-o $@ $(filter %.o,$^) $(TP_LDLIBS)
 
 $(FUZZ_BIN)/fuzz-template: $(FUZZ_OBJDIR)/fuzz-template.o \
 		$(FUZZ_OBJDIR)/fuzz.o $(FUZZ_TMPL) $(FUZZ_SPLIT) \
@@ -305,7 +391,8 @@ uninstall:
 
 clean:
 	rm -f $(OBJ) $(OBJ:.o=.d) src/compat/compat.o src/compat/compat.d \
-		libtp.a libtp.so tpmap $(HELPERS) $(BENCH)
+		libtp.a libtp.so tpmap $(HELPERS) $(BENCH) compile.stamp \
+		link.stamp version.stamp
 	rm -rf $(FUZZ_BIN)
 
 -include $(OBJ:.o=.d)

@@ -119,3 +119,35 @@ fish_opts() {
 	run -255 --separate-stderr tpmap --trim x echo ::: a
 	[ "$stderr" = "tpmap: --trim 'x': not n, l, r, lr or rl" ]
 }
+
+# The second line of --version describes the build; what the binary and
+# the tree show must agree with it.
+@test "--version names the commit, libbsd, the linking and the sanitizers" {
+	local build commit
+
+	run -0 --separate-stderr tpmap --version
+	[ "${#lines[@]}" -eq 2 ]
+	build=${lines[1]}
+	echo "$build"
+	[[ "$build" =~ ^build:\ (commit\ [-0-9A-Za-z._+]+,\ )?(no\ )?libbsd,\ (static-pie|dynamic),\ (no\ sanitizer|sanitizer\ [a-z]+(\+[a-z]+)*)$ ]]
+	# The commit, when built from a git checkout (the build may be older
+	# than the last edit: -dirty is not compared).
+	if [ -e "$TPMAP_ROOT/.git" ] &&
+	    commit=$(git -C "$TPMAP_ROOT" describe --always 2>/dev/null); then
+		echo "git describe: $commit"
+		[[ "$build" == "build: commit $commit, "* ||
+		    "$build" == "build: commit $commit-dirty, "* ]]
+	else
+		[[ "$build" != *commit* ]]
+	fi
+	# A static-pie binary has no program interpreter.
+	if readelf -l "$TPMAP_ROOT/tpmap" | grep -q INTERP; then
+		[[ "$build" == *", dynamic, "* ]]
+	else
+		[[ "$build" == *", static-pie, "* ]]
+	fi
+	# Instrumented code calls into the sanitizer runtimes.
+	if nm "$TPMAP_ROOT/tpmap" 2>/dev/null | grep -q ' __[a-z]*san_'; then
+		[[ "$build" == *", sanitizer "* ]]
+	fi
+}

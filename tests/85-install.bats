@@ -115,7 +115,7 @@ build_hello() {
 	    "$r/share/fish/vendor_completions.d/tpmap.fish"
 	[ -x "$r/bin/tpmap" ]
 	run -0 "$r/bin/tpmap" --version
-	[ "$output" = "tpmap $VERSION (libtp $VERSION)" ]
+	[ "${lines[0]}" = "tpmap $VERSION (libtp $VERSION)" ]
 }
 
 @test "libtp.so has the soname libtp.so.MAJOR and the links a linker needs" {

@@ -409,9 +409,14 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			o->verbose = 1;
 			break;
 		case 'V':
-			/* TPMAP_VERSION is the Makefile's VERSION. */
-			printf("tpmap %s (libtp %d.%d.%d)\n", TPMAP_VERSION,
-			    TP_VERSION_MAJOR, TP_VERSION_MINOR, TP_VERSION_PATCH);
+			/*
+			 * TPMAP_VERSION is the Makefile's VERSION, TPMAP_BUILD
+			 * its description of the build (commit, libbsd,
+			 * linking, sanitizers).
+			 */
+			printf("tpmap %s (libtp %d.%d.%d)\nbuild: %s\n",
+			    TPMAP_VERSION, TP_VERSION_MAJOR, TP_VERSION_MINOR,
+			    TP_VERSION_PATCH, TPMAP_BUILD);
 			exit(0);
 		case 'X':
 			o->xargs_mode = 1;
