@@ -670,7 +670,9 @@ teardown(struct runner *r)
 		pthread_kill(r->sig_tid, SIGTERM);
 		pthread_join(r->sig_tid, NULL);
 		if (r->watching) {
-			(void)write(r->watch_wake[1], "", 1);
+			while (write(r->watch_wake[1], "", 1) < 0 &&
+			    errno == EINTR)
+				;
 			pthread_join(r->watch_tid, NULL);
 		}
 	}
