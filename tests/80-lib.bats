@@ -4,7 +4,7 @@
 # libtp, the executor library, through tests/helpers/tp-driver: each test
 # runs one scenario and compares what it printed, line for line.  The
 # driver orders events with gates and libtp's own waiting, never sleeps, so
-# the output is exact.  SPEC.md section 3 lists the concurrent.futures
+# the output is exact.  libtp(3) lists the concurrent.futures
 # features covered here; tp.h is the contract.
 
 bats_require_minimum_version 1.5.0
