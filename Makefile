@@ -117,9 +117,10 @@ VERSION = $(VERSION)
 BUILD = $(BUILD_INFO)
 endef
 
-LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o
+LIB_OBJ = src/tp/executor.o src/tp/future.o src/tp/wait.o src/tp/map.o \
+	src/tp/cpus.o
 CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
-	src/tpmap/cpus.o src/tpmap/input.o src/tpmap/perlre.o \
+	src/tpmap/input.o src/tpmap/perlre.o \
 	src/tpmap/csv.o src/tpmap/template.o src/tpmap/expand.o \
 	src/tpmap/shlex.o src/tpmap/shquote.o src/tpmap/cmdline.o \
 	src/tpmap/execpath.o src/tpmap/spawn.o src/tpmap/output.o \
@@ -159,11 +160,10 @@ tests/helpers/showargs: tests/helpers/showargs.o
 tests/helpers/peakrss: tests/helpers/peakrss.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
 
-# cpus.o needs nothing else (its opts_ncpus is never called here).
-# -iquote, not -I: src/tpmap/spawn.h must not hide <spawn.h>.
-tests/helpers/cgroup-cpus.o: TP_CPPFLAGS += -iquote src/tpmap
-tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o src/tpmap/cpus.o
-	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(LDLIBS)
+# libtp's internal cgroup reader, from libtp.a (the shared library need
+# not export it).
+tests/helpers/cgroup-cpus: tests/helpers/cgroup-cpus.o libtp.a
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
 
 bench/tp-bench: bench/tp-bench.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)

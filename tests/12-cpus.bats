@@ -145,3 +145,10 @@ v1() {
 	run -0 --separate-stderr taskset -c 0 tpmap -k -j 200% -X echo ::: 1 2 3 4
 	[ "$output" = $'1 2\n3 4' ]
 }
+
+@test "libtp's tp_cpu_count is the same count, one under taskset -c 0" {
+	run -0 --separate-stderr cgroup-cpus -c
+	[ "$output" = "$(cgroup-cpus -u /)" ]
+	run -0 --separate-stderr taskset -c 0 cgroup-cpus -c
+	[ "$output" = 1 ]
+}

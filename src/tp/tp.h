@@ -220,6 +220,17 @@ int tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending);
  */
 void tp_executor_free(struct tp_executor *ex);
 
+/*
+ * The number of CPUs this process may use: the CPUs of its affinity mask
+ * (the online CPUs where there is no affinity call), limited by the CPU
+ * quota of its cgroup and of the cgroup's ancestors (cgroup v1 and v2,
+ * rounded up: 1.5 CPUs is 2); at least 1.  It is the default worker count
+ * of tp_executor_create.  Read afresh at each call (a few small files on
+ * Linux); never fails.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+unsigned tp_cpu_count(void);
+
 /* ---- futures ----------------------------------------------------------- */
 
 /*

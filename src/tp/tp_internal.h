@@ -106,4 +106,12 @@ int tp__cond_wait(pthread_cond_t *cv, pthread_mutex_t *mu,
     const struct timespec *deadline);
 void tp__waiter_notify_locked(struct tp_future *f);
 
+/* cpus.c; root is the directory below which proc/self/cgroup and
+ * sys/fs/cgroup are read: "/" for the real ones, a fixture tree in tests
+ * (tests/helpers/cgroup-cpus).  The quota of the cgroup and its ancestors
+ * as a CPU count rounded up, 0 for none; the affinity mask's CPUs limited
+ * by it, at least 1. */
+unsigned tp__cpus_cgroup_limit(const char *root);
+unsigned tp__cpus_usable(const char *root);
+
 #endif /* TP_INTERNAL_H */

@@ -263,6 +263,18 @@ unescape(char *s)
 	return (size_t)(w - s);
 }
 
+unsigned
+opts_ncpus(void)
+{
+	static unsigned n;
+
+	/* Asked for the default -j and again for -j +N or --load N%:
+	 * the answer cannot change within one run. */
+	if (n == 0)
+		n = tp_cpu_count();
+	return n;
+}
+
 /* --load takes -j's forms, in load units: 2.5, +1, -1, 100% of the CPUs. */
 static int
 opts_parse_load(const char *s, double *load, const char **errstr)

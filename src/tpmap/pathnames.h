@@ -19,12 +19,9 @@
 #define PATH_USRBIN		"/usr/bin/"
 #define PATH_BIN		"/bin/"
 
-/* Linux's /proc and cgroup file systems.  The cgroup paths are read below
- * a root directory that tests replace with a fixture tree, so they are
- * absolute paths to be appended to that root without its final slash. */
+/* Linux's /proc (the cgroup paths libtp reads for the default -j are
+ * libtp's, in src/tp/cpus.c). */
 #define PATH_MEMINFO		"/proc/meminfo"
 #define PATH_SELF_FD		"/proc/self/fd/"
-#define PATH_SELF_CGROUP	"/proc/self/cgroup"
-#define PATH_CGROUP		"/sys/fs/cgroup"
 
 #endif /* TPMAP_PATHNAMES_H */

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The default job count: the CPUs this process may run on (its affinity
- * mask, which taskset and container runtimes narrow, or the online CPU
- * count where the affinity call does not exist), further limited by the
- * CPU quota of its cgroup, which is how container runtimes and CI runners
- * hand out "2 CPUs" of a 64-CPU machine without touching the mask.
+ * tp_cpu_count, the default worker count: the CPUs this process may run
+ * on (its affinity mask, which taskset and container runtimes narrow, or
+ * the online CPU count where the affinity call does not exist), further
+ * limited by the CPU quota of its cgroup, which is how container runtimes
+ * and CI runners hand out "2 CPUs" of a 64-CPU machine without touching
+ * the mask.
  *
  * Only the quota (cgroup v2 cpu.max, v1 cpu.cfs_quota_us and
  * cpu.cfs_period_us) is read, not cpu.weight or cpu.shares: those divide
@@ -24,9 +25,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cpus.h"
-#include "options.h"
-#include "pathnames.h"
+#include "tp_internal.h"
+
+/* Linux's /proc and cgroup file systems, read below a root directory that
+ * tests replace with a fixture tree: absolute paths appended to that root
+ * without its final slash. */
+#define PATH_SELF_CGROUP	"/proc/self/cgroup"
+#define PATH_CGROUP		"/sys/fs/cgroup"
 
 /* Longest path built here; a longer one is skipped (no quota), which only
  * an absurdly deep cgroup tree could cause. */
@@ -224,7 +229,7 @@ has_cpu(const char *list, size_t len)
 }
 
 unsigned
-cpus_cgroup_limit(const char *root)
+tp__cpus_cgroup_limit(const char *root)
 {
 	char path[CG_PATH_MAX], mount[CG_PATH_MAX];
 	char buf[8192];
@@ -270,12 +275,12 @@ cpus_cgroup_limit(const char *root)
 			}
 		}
 	}
-	/* -j's own ceiling; a quota of a million CPUs is no quota. */
+	/* tpmap's -j ceiling; a quota of a million CPUs is no quota. */
 	return n > 100000 ? 100000 : (unsigned)n;
 }
 
 unsigned
-cpus_usable(const char *root)
+tp__cpus_usable(const char *root)
 {
 	unsigned n = 0, q;
 	long online;
@@ -289,19 +294,16 @@ cpus_usable(const char *root)
 		online = sysconf(_SC_NPROCESSORS_ONLN);
 		n = online > 0 ? (unsigned)online : 1;
 	}
-	if ((q = cpus_cgroup_limit(root)) > 0 && q < n)
+	if ((q = tp__cpus_cgroup_limit(root)) > 0 && q < n)
 		n = q;
 	return n;
 }
 
+/* Not cached: the mask and the quota may change while a program runs, and
+ * a cache would be global state; a caller that asks often keeps the
+ * answer itself. */
 unsigned
-opts_ncpus(void)
+tp_cpu_count(void)
 {
-	static unsigned n;
-
-	/* Asked for the default -j and again for -j +N or --load N%:
-	 * the answer cannot change within one run. */
-	if (n == 0)
-		n = cpus_usable("/");
-	return n;
+	return tp__cpus_usable("/");
 }
