@@ -56,11 +56,11 @@ lib_expect() {
 	EOF
 }
 
-@test "creating an executor with no workers fails with EINVAL" {
+@test "an executor created with 0 workers has tp_cpu_count() of them" {
 	lib_run create-zero
 	lib_expect <<-'EOF'
-		nworkers=0: EINVAL
-		nworkers=0 with opts: EINVAL
+		nworkers=0: tp_cpu_count() tasks together: yes
+		nworkers=0 with opts: tp_cpu_count() tasks together: yes
 	EOF
 }
 
@@ -85,6 +85,50 @@ lib_expect() {
 		blocked on the worker: SIGHUP SIGINT SIGQUIT SIGPIPE SIGALRM SIGTERM SIGUSR1 SIGUSR2 SIGCHLD
 		unblocked on the worker: -
 		caller's mask unchanged: yes
+	EOF
+}
+
+@test "each worker runs the initializer as it starts and the finalizer as it exits" {
+	lib_run worker-init-fini
+	lib_expect <<-'EOF'
+		before free: 3 initialized, 0 finalized
+		after free: 3 initialized, 3 finalized
+		each on its own worker: yes
+		finalized on the initialized threads: yes
+		tasks ran after their worker's initializer: yes
+	EOF
+}
+
+@test "a failing initializer breaks the executor: queued futures fail, submit is refused" {
+	lib_run worker-init-broken
+	lib_expect <<-'EOF'
+		before: queued 2, broken 0
+		A: DONE, status ENOTRECOVERABLE
+		B: DONE, status ENOTRECOVERABLE
+		submit after: ENOTRECOVERABLE
+		future untouched: yes
+		after: queued 0, broken 1, shutdown 0
+		runs: 0 0
+		initialized 1, finalized 0
+	EOF
+}
+
+@test "workers are named prefix-N, cut to 15 bytes" {
+	[ -r /proc/self/task/$$/comm ] || skip "no /proc/PID/task/TID/comm"
+	lib_run worker-names
+	lib_expect <<-'EOF'
+		prefix tpw: tpw-0 tpw-1 tpw-2
+		prefix a-long-thread-prefix: a-long-thread-p
+	EOF
+}
+
+@test "tp_executor_info reports workers, queue length and shutdown" {
+	lib_run executor-info
+	lib_expect <<-'EOF'
+		created: max 1, workers 1, queued 0, shutdown 0, broken 0
+		one running, two queued: workers 1, queued 2
+		shut down: queued 2, shutdown 1
+		nworkers 0: max is tp_cpu_count(): yes
 	EOF
 }
 

@@ -24,7 +24,9 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tp_internal.h"
 
@@ -45,12 +47,19 @@ struct tp_executor {
 	int shutdown;
 	int joining;			/* a thread is joining the workers */
 	int joined;
+	int broken;			/* a worker's initializer failed */
 	unsigned nworkers;		/* started; final once shut down */
 	pthread_t *threads;		/* [maxworkers], the first nworkers */
+	atomic_uint nnamed;		/* workers that took a name number */
 	/* Constant after create: */
 	size_t max_queued;
 	tp_done_fn *on_done;
 	void *on_done_arg;
+	tp_worker_init_fn *init;
+	void *init_arg;
+	tp_worker_fini_fn *fini;
+	void *fini_arg;
+	char *name_prefix;		/* a copy, or NULL */
 	unsigned maxworkers;
 	pthread_attr_t attr;		/* for the workers started later */
 };
@@ -106,6 +115,7 @@ tp__executor_unref(struct tp_executor *ex)
 	pthread_cond_destroy(&ex->space);
 	pthread_cond_destroy(&ex->work);
 	pthread_mutex_destroy(&ex->mu);
+	free(ex->name_prefix);
 	free(ex->threads);
 	free(ex);
 }
@@ -171,6 +181,63 @@ run(struct tp_executor *ex, struct tp_future *f)
 	finish(ex, f, &cbs);
 }
 
+/*
+ * Name the calling worker "prefix-N", N counting the executor's workers
+ * from 0 in the order they start, cut to the 15 bytes Linux keeps (the
+ * 16th is the NUL).  pthread_setname_np is not POSIX: glibc and musl have
+ * the two-argument form, macOS a one-argument one; elsewhere the thread
+ * keeps the name it inherited.  A failure only leaves that name.
+ */
+static void
+name_worker(struct tp_executor *ex)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "%s-%u", ex->name_prefix,
+	    atomic_fetch_add(&ex->nnamed, 1));
+#if defined(__linux__)
+	(void)pthread_setname_np(pthread_self(), name);
+#elif defined(__APPLE__)
+	(void)pthread_setname_np(name);
+#endif
+}
+
+/*
+ * A worker's initializer failed: the executor is broken, as Python's
+ * BrokenThreadPool.  Every queued future fails at once (DONE with status
+ * ENOTRECOVERABLE, so that a waiter is not left waiting for a task no
+ * worker may be fit to run), blocked and later submissions are refused,
+ * and the failing worker exits.  Tasks already running on other workers
+ * run to their end.  One future at a time leaves the queue under the
+ * lock, as in tp__executor_cancel, so that a canceller never sees a
+ * PENDING future outside the queue.
+ */
+static void
+break_executor(struct tp_executor *ex)
+{
+	struct tp__link *l;
+	struct tp_future *f;
+	struct tp__cblist cbs;
+
+	pthread_mutex_lock(&ex->mu);
+	ex->broken = 1;
+	pthread_cond_broadcast(&ex->space);
+	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
+		f = tp__container(l, struct tp_future, qlink);
+		ex->nqueued--;
+		hint(ex);
+		pthread_mutex_lock(&f->mu);
+		f->ex = NULL;
+		tp__future_settle_locked(f, TP_DONE, ENOTRECOVERABLE, NULL,
+		    &cbs);
+		pthread_mutex_unlock(&f->mu);
+		pthread_mutex_unlock(&ex->mu);
+		finish(ex, f, &cbs);
+		pthread_mutex_lock(&ex->mu);
+	}
+	pthread_mutex_unlock(&ex->mu);
+}
+
 static void *
 worker(void *arg)
 {
@@ -179,6 +246,13 @@ worker(void *arg)
 
 	int spun = 0;
 
+	if (ex->name_prefix != NULL)
+		name_worker(ex);
+	/* No lock held: the initializer is the program's code. */
+	if (ex->init != NULL && ex->init(ex->init_arg) != 0) {
+		break_executor(ex);
+		return NULL;
+	}
 	pthread_mutex_lock(&ex->mu);
 	for (;;) {
 		while (tp__list_empty(&ex->queue) && !ex->shutdown) {
@@ -222,6 +296,10 @@ worker(void *arg)
 		pthread_mutex_lock(&ex->mu);
 	}
 	pthread_mutex_unlock(&ex->mu);
+	/* Paired with a successful initializer only: the finalizer undoes
+	 * what that set up, on the same thread. */
+	if (ex->fini != NULL)
+		ex->fini(ex->fini_arg);
 	return NULL;
 }
 
@@ -282,7 +360,7 @@ maybe_start_worker(struct tp_executor *ex)
 {
 	size_t waiting;
 
-	if (ex->nworkers == ex->maxworkers)
+	if (ex->nworkers == ex->maxworkers || ex->broken)
 		return;
 	waiting = ex->nidle + atomic_load_explicit(&ex->nspinning,
 	    memory_order_relaxed);
@@ -302,14 +380,20 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 
 	if (opts == NULL)
 		opts = &defaults;
-	if (nworkers == 0 ||
-	    (opts->stack_size != 0 && opts->stack_size < (size_t)PTHREAD_STACK_MIN))
+	if (opts->stack_size != 0 && opts->stack_size < (size_t)PTHREAD_STACK_MIN)
 		return EINVAL;
+	if (nworkers == 0)
+		nworkers = tp_cpu_count();
 	if ((ex = calloc(1, sizeof(*ex))) == NULL)
 		return ENOMEM;
 	if ((ex->threads = calloc(nworkers, sizeof(*ex->threads))) == NULL) {
 		e = ENOMEM;
 		goto fail_ex;
+	}
+	if (opts->thread_name_prefix != NULL &&
+	    (ex->name_prefix = strdup(opts->thread_name_prefix)) == NULL) {
+		e = ENOMEM;
+		goto fail_threads;
 	}
 	if ((e = executor_mutex_init(&ex->mu)) != 0)
 		goto fail_threads;
@@ -327,10 +411,15 @@ tp_executor_create(struct tp_executor **exp, unsigned nworkers,
 	atomic_init(&ex->refs, 1);
 	atomic_init(&ex->queued_hint, 0);
 	atomic_init(&ex->nspinning, 0);
+	atomic_init(&ex->nnamed, 0);
 	tp__list_init(&ex->queue);
 	ex->max_queued = opts->max_queued;
 	ex->on_done = opts->on_done;
 	ex->on_done_arg = opts->on_done_arg;
+	ex->init = opts->initializer;
+	ex->init_arg = opts->initializer_arg;
+	ex->fini = opts->finalizer;
+	ex->fini_arg = opts->finalizer_arg;
 	ex->maxworkers = nworkers;
 
 	/* The first worker now, so that a failure to start threads shows
@@ -351,6 +440,7 @@ fail_work:
 fail_mu:
 	pthread_mutex_destroy(&ex->mu);
 fail_threads:
+	free(ex->name_prefix);
 	free(ex->threads);
 fail_ex:
 	free(ex);
@@ -368,15 +458,17 @@ tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
 		return e;
 	pthread_mutex_lock(&ex->mu);
 	while (ex->max_queued != 0 && ex->nqueued >= ex->max_queued &&
-	    !ex->shutdown) {
+	    !ex->shutdown && !ex->broken) {
 		ex->nblocked++;
 		pthread_cond_wait(&ex->space, &ex->mu);
 		ex->nblocked--;
 	}
-	if (ex->shutdown) {
+	/* Broken first, as Python: the more useful of the two errors. */
+	if (ex->broken || ex->shutdown) {
+		e = ex->broken ? ENOTRECOVERABLE : ESHUTDOWN;
 		pthread_mutex_unlock(&ex->mu);
 		tp__future_destroy(f);
-		return ESHUTDOWN;
+		return e;
 	}
 	tp__list_push_back(&ex->queue, &f->qlink);
 	ex->nqueued++;
@@ -396,6 +488,18 @@ unsigned
 tp__executor_nworkers(const struct tp_executor *ex)
 {
 	return ex->maxworkers;
+}
+
+void
+tp_executor_info(struct tp_executor *ex, struct tp_executor_info *info)
+{
+	pthread_mutex_lock(&ex->mu);
+	info->max_workers = ex->maxworkers;
+	info->workers = ex->nworkers;
+	info->queued = ex->nqueued;
+	info->shutdown = ex->shutdown;
+	info->broken = ex->broken;
+	pthread_mutex_unlock(&ex->mu);
 }
 
 static int

@@ -122,6 +122,21 @@ typedef int tp_map_next_fn(void *ctx, void **item);
 typedef void tp_map_drop_fn(void *ctx, void *item, struct tp_future *f);
 
 /*
+ * A worker initializer: called with its arg on each worker thread as the
+ * thread starts, before it runs any task (ThreadPoolExecutor's
+ * initializer).  Returns 0, or non-zero to break the executor (see
+ * tp_executor_create).
+ */
+typedef int tp_worker_init_fn(void *arg);
+
+/*
+ * A worker finalizer: called with its arg on each worker thread as the
+ * thread exits, after its last task, when its initializer (if any)
+ * succeeded.  Beyond Python, for what an initializer set up per thread.
+ */
+typedef void tp_worker_fini_fn(void *arg);
+
+/*
  * Executor options; zero-initialise (or use TP_EXECUTOR_OPTS_INIT) and set
  * what you need.
  *   max_queued   bound on PENDING tasks: when that many are queued,
@@ -132,15 +147,48 @@ typedef void tp_map_drop_fn(void *ctx, void *item, struct tp_future *f);
  *                callback): called once for every future of this executor
  *                when it finishes, after the future's own callbacks, on
  *                the same thread, with on_done_arg.  NULL: none.
+ *   initializer  called with initializer_arg on each worker as it starts
+ *                (tp_worker_init_fn).  NULL: none.
+ *   finalizer    called with finalizer_arg on each worker as it exits
+ *                (tp_worker_fini_fn).  NULL: none.
+ *   thread_name_prefix
+ *                names the workers "prefix-0", "prefix-1"... in the order
+ *                they start (thread_name_prefix), cut to the 15 bytes
+ *                Linux keeps; copied.  Where pthread_setname_np does not
+ *                exist, the workers keep the name they inherit.  NULL:
+ *                they keep it too.
+ * The structure grew in libtp 1 (from on_done_arg on): a program built
+ * against libtp 0 must be rebuilt.
  */
 struct tp_executor_opts {
 	size_t max_queued;
 	size_t stack_size;
 	tp_done_fn *on_done;
 	void *on_done_arg;
+	tp_worker_init_fn *initializer;
+	void *initializer_arg;
+	tp_worker_fini_fn *finalizer;
+	void *finalizer_arg;
+	const char *thread_name_prefix;
 };
 
-#define TP_EXECUTOR_OPTS_INIT { 0, 0, NULL, NULL }
+#define TP_EXECUTOR_OPTS_INIT { 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/*
+ * A snapshot of an executor, filled in by tp_executor_info.
+ *   max_workers  the most workers it may start (nworkers, or the default).
+ *   workers      worker threads started so far, exited ones included.
+ *   queued       tasks PENDING in its queue.
+ *   shutdown     non-zero once tp_executor_shutdown has been called.
+ *   broken       non-zero once a worker's initializer has failed.
+ */
+struct tp_executor_info {
+	unsigned max_workers;
+	unsigned workers;
+	size_t queued;
+	int shutdown;
+	int broken;
+};
 
 /*
  * Map options; zero-initialise (or use TP_MAP_OPTS_INIT).
@@ -165,17 +213,24 @@ struct tp_map_opts {
 
 /*
  * Create an executor of at most nworkers worker threads
- * (ThreadPoolExecutor).  One worker starts here; tp_submit starts another
+ * (ThreadPoolExecutor); nworkers 0 means tp_cpu_count() (libtp 0 refused
+ * 0 with EINVAL).  One worker starts here; tp_submit starts another
  * whenever more tasks are queued than workers wait for them, until there
  * are nworkers (so a program that submits one task starts one thread).  If
  * the system refuses a later thread, the workers already there run the
  * tasks and the next submission tries again.
  * opts may be NULL for the defaults.  On success stores the executor in
- * *exp and returns 0; release it with tp_executor_free.  Errors: EINVAL
- * (nworkers is 0, or a bad stack_size), EAGAIN or ENOMEM (the first
- * thread or memory could not be had; nothing is left behind).  Workers are
- * started with every signal blocked, so signals go to the program's own
- * threads.
+ * *exp and returns 0; release it with tp_executor_free, which must be
+ * called: nothing runs, cancels or frees the queued work at exit.  Errors:
+ * EINVAL (a bad stack_size), EAGAIN or ENOMEM (the first thread or memory
+ * could not be had; nothing is left behind).  Workers are started with
+ * every signal blocked, so signals go to the program's own threads.
+ * If a worker's initializer returns non-zero, the executor is broken
+ * (BrokenThreadPool): that worker exits without running a task or its
+ * finalizer, every PENDING future becomes DONE with status
+ * ENOTRECOVERABLE (and a message, see tp_future_exception), and
+ * tp_submit fails with ENOTRECOVERABLE from then on; tasks already
+ * running elsewhere run to their end.  Shut down and free it as usual.
  * Thread-safe: yes.  May block: no.  From a done callback: yes.
  */
 int tp_executor_create(struct tp_executor **exp, unsigned nworkers,
@@ -188,8 +243,9 @@ int tp_executor_create(struct tp_executor **exp, unsigned nworkers,
  * tp_future_release; with fp NULL nobody can wait for the task.  arg is
  * not copied: it must stay valid until the future has finished.
  * Errors: ESHUTDOWN after tp_executor_shutdown (also when the shutdown
- * happens while this call is blocked on a full queue), ENOMEM.  On error
- * fn never runs and *fp is untouched.
+ * happens while this call is blocked on a full queue), ENOTRECOVERABLE
+ * once the executor is broken (see tp_executor_create; it wins over
+ * ESHUTDOWN), ENOMEM.  On error fn never runs and *fp is untouched.
  * Thread-safe: yes.  May block: yes, while the queue is at max_queued.
  * From a done callback: yes (but see the deadlock note at the top).
  */
@@ -212,8 +268,12 @@ int tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending);
 
 /*
  * Shut down with wait (queued tasks still run, unless a previous shutdown
- * cancelled them), join the workers and free the executor.  Futures stay
- * valid until their own references are released.  ex may be NULL.
+ * cancelled them), join the workers (each runs its finalizer as it exits)
+ * and free the executor.  Futures stay valid until their own references
+ * are released.  ex may be NULL.  Every executor must be freed (Python's
+ * interpreter joins its pools at exit; C has no such hook): a program
+ * that returns from main or calls exit without it leaves queued tasks
+ * unrun and uncancelled, running tasks cut short, and finalizers uncalled.
  * Must not be called from one of ex's own workers.
  * Thread-safe: yes, once per executor.  May block: yes.
  * From a done callback: only on a thread that is not one of ex's workers.
@@ -230,6 +290,14 @@ void tp_executor_free(struct tp_executor *ex);
  * Thread-safe: yes.  May block: no.  From a done callback: yes.
  */
 unsigned tp_cpu_count(void);
+
+/*
+ * Fill in *info with a consistent snapshot of ex (max workers, workers
+ * started, queue length, shut-down and broken states); it may be stale as
+ * soon as this returns.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+void tp_executor_info(struct tp_executor *ex, struct tp_executor_info *info);
 
 /* ---- futures ----------------------------------------------------------- */
 

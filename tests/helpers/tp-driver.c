@@ -135,6 +135,8 @@ errname(int e)
 		return "ENOENT";
 	case ENOMEM:
 		return "ENOMEM";
+	case ENOTRECOVERABLE:
+		return "ENOTRECOVERABLE";
 	case ESHUTDOWN:
 		return "ESHUTDOWN";
 	case ETIMEDOUT:
@@ -729,15 +731,29 @@ sc_workers_on_demand(void)
 	ev_destroy(&h.release);
 }
 
+/* nworkers 0 is tp_cpu_count() workers: that many tasks meet. */
 static void
 sc_create_zero(void)
 {
 	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
 	struct tp_executor *ex;
+	struct meet m;
+	unsigned n, k;
+	int pass;
 
-	printf("nworkers=0: %s\n", errname(tp_executor_create(&ex, 0, NULL)));
-	printf("nworkers=0 with opts: %s\n",
-	    errname(tp_executor_create(&ex, 0, &opts)));
+	n = tp_cpu_count();
+	for (pass = 0; pass < 2; pass++) {
+		ev_init(&m.arrived);
+		m.n = (int)n;
+		CHECK(0, tp_executor_create(&ex, 0, pass == 0 ? NULL : &opts));
+		for (k = 0; k < n; k++)
+			CHECK(0, tp_submit(ex, task_meet, &m, NULL));
+		tp_executor_free(ex);
+		printf("nworkers=0%s: tp_cpu_count() tasks together: %s\n",
+		    pass == 0 ? "" : " with opts",
+		    yesno(ev_get(&m.arrived) == (int)n));
+		ev_destroy(&m.arrived);
+	}
 }
 
 static void
@@ -2198,6 +2214,333 @@ sc_worker_signals(void)
 	printf("caller's mask unchanged: %s\n", yesno(same));
 	tp_future_release(f);
 	tp_executor_free(ex);
+}
+
+/* What the initializer and finalizer saw; their arg. */
+struct lifecycle {
+	pthread_mutex_t mu;
+	pthread_t inits[8];
+	pthread_t finis[8];
+	int ninit, nfini;
+	int fail;		/* the initializer returns it */
+	struct event *entered;	/* posted as the initializer starts */
+	struct event *gate;	/* the initializer waits for it, if set */
+};
+
+static int
+init_record(void *arg)
+{
+	struct lifecycle *lc = arg;
+
+	if (lc->entered != NULL)
+		ev_post(lc->entered);
+	if (lc->gate != NULL)
+		ev_wait(lc->gate, 1);
+	CHECK(0, pthread_mutex_lock(&lc->mu));
+	if (lc->ninit == (int)NELEM(lc->inits))
+		die("too many initializer calls");
+	lc->inits[lc->ninit++] = pthread_self();
+	CHECK(0, pthread_mutex_unlock(&lc->mu));
+	return lc->fail;
+}
+
+static void
+fini_record(void *arg)
+{
+	struct lifecycle *lc = arg;
+
+	CHECK(0, pthread_mutex_lock(&lc->mu));
+	if (lc->nfini == (int)NELEM(lc->finis))
+		die("too many finalizer calls");
+	lc->finis[lc->nfini++] = pthread_self();
+	CHECK(0, pthread_mutex_unlock(&lc->mu));
+}
+
+static void
+lifecycle_init(struct lifecycle *lc)
+{
+	memset(lc, 0, sizeof(*lc));
+	CHECK(0, pthread_mutex_init(&lc->mu, NULL));
+}
+
+static struct tp_executor *
+executor_lc(unsigned nworkers, struct lifecycle *lc)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+
+	opts.initializer = init_record;
+	opts.initializer_arg = lc;
+	opts.finalizer = fini_record;
+	opts.finalizer_arg = lc;
+	CHECK(0, tp_executor_create(&ex, nworkers, &opts));
+	return ex;
+}
+
+/* Whether thread t is among the n of ts. */
+static int
+among(pthread_t t, const pthread_t *ts, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (pthread_equal(t, ts[i]))
+			return 1;
+	return 0;
+}
+
+/* A task that records whether its worker ran the initializer. */
+struct lctask {
+	struct lifecycle *lc;
+	struct meet *m;
+	int inited;
+};
+
+static int
+task_lc(struct tp_future *self, void *arg, void **result)
+{
+	struct lctask *t = arg;
+
+	CHECK(0, pthread_mutex_lock(&t->lc->mu));
+	t->inited = among(pthread_self(), t->lc->inits, t->lc->ninit);
+	CHECK(0, pthread_mutex_unlock(&t->lc->mu));
+	return task_meet(self, t->m, result);
+}
+
+static void
+sc_worker_init_fini(void)
+{
+	struct tp_executor *ex;
+	struct lifecycle lc;
+	struct lctask t[3];
+	struct meet m;
+	int i, distinct, paired;
+
+	lifecycle_init(&lc);
+	ev_init(&m.arrived);
+	m.n = 3;
+	ex = executor_lc(3, &lc);
+	for (i = 0; i < 3; i++) {
+		t[i].lc = &lc;
+		t[i].m = &m;
+		CHECK(0, tp_submit(ex, task_lc, &t[i], NULL));
+	}
+	/* All three met, so three workers have run their initializers. */
+	ev_wait(&m.arrived, 3);
+	printf("before free: %d initialized, %d finalized\n", lc.ninit,
+	    lc.nfini);
+	tp_executor_free(ex);
+	distinct = 1;
+	for (i = 0; i < lc.ninit; i++)
+		if (pthread_equal(lc.inits[i], main_thread) ||
+		    among(lc.inits[i], lc.inits, i))
+			distinct = 0;
+	paired = lc.ninit == lc.nfini;
+	for (i = 0; i < lc.nfini; i++)
+		if (!among(lc.finis[i], lc.inits, lc.ninit))
+			paired = 0;
+	printf("after free: %d initialized, %d finalized\n", lc.ninit,
+	    lc.nfini);
+	printf("each on its own worker: %s\n", yesno(distinct));
+	printf("finalized on the initialized threads: %s\n", yesno(paired));
+	printf("tasks ran after their worker's initializer: %s\n",
+	    yesno(t[0].inited && t[1].inited && t[2].inited));
+	ev_destroy(&m.arrived);
+	CHECK(0, pthread_mutex_destroy(&lc.mu));
+}
+
+static void
+sc_worker_init_broken(void)
+{
+	struct tp_executor_info info;
+	struct event entered, gate;
+	struct tp_executor *ex;
+	struct tp_future *fa, *fb, *fc;
+	struct lifecycle lc;
+	struct job a, b;
+	int st;
+
+	lifecycle_init(&lc);
+	ev_init(&entered);
+	ev_init(&gate);
+	lc.fail = 1;
+	lc.entered = &entered;
+	lc.gate = &gate;
+	/* One worker, held in its initializer while A and B queue. */
+	ex = executor_lc(1, &lc);
+	ev_wait(&entered, 1);
+	job_init(&a, 0, NULL);
+	job_init(&b, 1, NULL);
+	fa = submit(ex, &a);
+	fb = submit(ex, &b);
+	tp_executor_info(ex, &info);
+	printf("before: queued %zu, broken %d\n", info.queued, info.broken);
+	ev_post(&gate);
+	CHECK(0, tp_future_result(fa, TP_FOREVER, NULL, &st));
+	printf("A: %s, status %s\n", statename(tp_future_state(fa)),
+	    errname(st));
+	CHECK(0, tp_future_result(fb, TP_FOREVER, NULL, &st));
+	printf("B: %s, status %s\n", statename(tp_future_state(fb)),
+	    errname(st));
+	fc = NULL;
+	printf("submit after: %s\n", errname(tp_submit(ex, task_job, &a,
+	    &fc)));
+	printf("future untouched: %s\n", yesno(fc == NULL));
+	tp_executor_info(ex, &info);
+	printf("after: queued %zu, broken %d, shutdown %d\n", info.queued,
+	    info.broken, info.shutdown);
+	tp_executor_free(ex);
+	printf("runs: %d %d\n", atomic_load(&a.runs), atomic_load(&b.runs));
+	printf("initialized %d, finalized %d\n", lc.ninit, lc.nfini);
+	tp_future_release(fa);
+	tp_future_release(fb);
+	ev_destroy(&entered);
+	ev_destroy(&gate);
+	CHECK(0, pthread_mutex_destroy(&lc.mu));
+}
+
+/* The names of this process's threads that start with prefix, sorted,
+ * space-separated, into buf. */
+static void
+thread_names(const char *prefix, char *buf, size_t size)
+{
+	char path[300], names[8][32], tmp[32];
+	DIR *d;
+	struct dirent *e;
+	FILE *fp;
+	size_t len;
+	int n = 0, i, k;
+
+	if ((d = opendir("/proc/self/task")) == NULL)
+		die("opendir /proc/self/task");
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm",
+		    e->d_name);
+		if ((fp = fopen(path, "r")) == NULL)
+			continue;	/* a thread that has just exited */
+		if (fgets(tmp, sizeof(tmp), fp) != NULL) {
+			tmp[strcspn(tmp, "\n")] = '\0';
+			if (strncmp(tmp, prefix, strlen(prefix)) == 0) {
+				if (n == (int)NELEM(names))
+					die("too many named threads");
+				memcpy(names[n++], tmp, sizeof(tmp));
+			}
+		}
+		fclose(fp);
+	}
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (k = i; k > 0 && strcmp(names[k - 1], names[k]) > 0; k--) {
+			memcpy(tmp, names[k], sizeof(tmp));
+			memcpy(names[k], names[k - 1], sizeof(tmp));
+			memcpy(names[k - 1], tmp, sizeof(tmp));
+		}
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		len = strlen(buf);
+		snprintf(buf + len, size - len, "%s%s", i > 0 ? " " : "",
+		    names[i]);
+	}
+}
+
+/* Meet the other workers, then read the named threads' names. */
+struct namer {
+	struct meet m;
+	const char *prefix;
+	char names[300];
+};
+
+static int
+task_names(struct tp_future *self, void *arg, void **result)
+{
+	struct namer *nm = arg;
+
+	(void)self;
+	(void)result;
+	ev_post(&nm->m.arrived);
+	ev_wait(&nm->m.arrived, nm->m.n);
+	/* Every worker is alive and named until all have read. */
+	thread_names(nm->prefix, nm->names, sizeof(nm->names));
+	ev_post(&nm->m.arrived);
+	ev_wait(&nm->m.arrived, 2 * nm->m.n);
+	return 0;
+}
+
+static void
+names_run(const char *prefix, const char *match, unsigned n)
+{
+	struct tp_executor_opts opts = TP_EXECUTOR_OPTS_INIT;
+	struct tp_executor *ex;
+	struct namer nm;
+	unsigned i;
+
+	memset(&nm, 0, sizeof(nm));
+	ev_init(&nm.m.arrived);
+	nm.m.n = (int)n;
+	nm.prefix = match;
+	opts.thread_name_prefix = prefix;
+	CHECK(0, tp_executor_create(&ex, n, &opts));
+	for (i = 0; i < n; i++)
+		CHECK(0, tp_submit(ex, task_names, &nm, NULL));
+	tp_executor_free(ex);
+	printf("prefix %s: %s\n", prefix, nm.names);
+	ev_destroy(&nm.m.arrived);
+}
+
+static void
+sc_worker_names(void)
+{
+	names_run("tpw", "tpw-", 3);
+	/* 15 bytes: the number is cut off. */
+	names_run("a-long-thread-prefix", "a-long-", 1);
+}
+
+static void
+sc_executor_info(void)
+{
+	struct tp_executor_info info;
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *fs[3];
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	ex = executor(1, 0, NULL, NULL);
+	tp_executor_info(ex, &info);
+	printf("created: max %u, workers %u, queued %zu, shutdown %d, "
+	    "broken %d\n", info.max_workers, info.workers, info.queued,
+	    info.shutdown, info.broken);
+	for (i = 0; i < 3; i++) {
+		job_init(&j[i], i, NULL);
+		j[i].gate = &gate;
+	}
+	j[0].started = &started;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	fs[1] = submit(ex, &j[1]);
+	fs[2] = submit(ex, &j[2]);
+	tp_executor_info(ex, &info);
+	printf("one running, two queued: workers %u, queued %zu\n",
+	    info.workers, info.queued);
+	CHECK(0, tp_executor_shutdown(ex, 0, 0));
+	tp_executor_info(ex, &info);
+	printf("shut down: queued %zu, shutdown %d\n", info.queued,
+	    info.shutdown);
+	ev_post(&gate);
+	tp_executor_free(ex);
+	release_all(fs, 3);
+
+	CHECK(0, tp_executor_create(&ex, 0, NULL));
+	tp_executor_info(ex, &info);
+	printf("nworkers 0: max is tp_cpu_count(): %s\n",
+	    yesno(info.max_workers == tp_cpu_count()));
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
 }
 
 /* ---- wait -------------------------------------------------------------- */
@@ -3899,6 +4242,10 @@ static const struct scenario scenarios[] = {
 	{ "shutdown-edeadlk", sc_shutdown_edeadlk },
 	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
 	{ "worker-signals", sc_worker_signals },
+	{ "worker-init-fini", sc_worker_init_fini },
+	{ "worker-init-broken", sc_worker_init_broken },
+	{ "worker-names", sc_worker_names },
+	{ "executor-info", sc_executor_info },
 	{ "wait-first-completed", sc_wait_first_completed },
 	{ "wait-first-exception", sc_wait_first_exception },
 	{ "wait-first-exception-none", sc_wait_first_exception_none },
