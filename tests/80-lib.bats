@@ -105,6 +105,7 @@ lib_expect() {
 		before: queued 2, broken 0
 		A: DONE, status ENOTRECOVERABLE
 		B: DONE, status ENOTRECOVERABLE
+		A's exception: 0, err ENOTRECOVERABLE, message a worker initializer failed
 		submit after: ENOTRECOVERABLE
 		future untouched: yes
 		after: queued 0, broken 1, shutdown 0
@@ -450,6 +451,87 @@ lib_expect() {
 		C: own CANCELLED, exec CANCELLED
 		D: exec DONE
 		executor callback calls: 4
+	EOF
+}
+
+# ---- program-completed futures and messages ----------------------------------
+
+@test "tp_future_set_result completes a created future once, running its callbacks" {
+	lib_run future-set-result
+	lib_expect <<-'EOF'
+		created: PENDING, arg given
+		wait, polling: ETIMEDOUT
+		set_result: 0
+		callback DONE
+		callback on this thread: yes
+		result: the one set, status 0
+		exception: 0, err 0, message NULL
+		set_result again: EALREADY
+		set_exception after: EALREADY
+		set_running after: EALREADY
+		cancel after: EBUSY
+		callback calls: 1
+	EOF
+}
+
+@test "tp_future_set_exception gives a status and a copied message" {
+	lib_run future-set-exception
+	lib_expect <<-'EOF'
+		err 0: EINVAL
+		set_exception: 0
+		state DONE, status EIO
+		exception: 0, err EIO, message disk on fire
+		set_result after: EALREADY
+		set_message after: EALREADY
+		without a message: 0, err EINVAL, message NULL
+	EOF
+}
+
+@test "created futures work with tp_wait, as_completed and a blocked waiter" {
+	lib_run future-created-wait
+	lib_expect <<-'EOF'
+		wait, polling: ETIMEDOUT
+		done: 2
+		not done: 0 1
+		next: 2
+		next: 0
+		first exception, done: 0 2
+		waiter got hello
+		next: 1
+		next: ENOENT
+	EOF
+}
+
+@test "a created future cancels while pending, not once set running" {
+	lib_run future-created-cancel
+	lib_expect <<-'EOF'
+		cancel pending: 0
+		callback CANCELLED
+		result: ECANCELED
+		exception: ECANCELED
+		set_running: ECANCELED
+		set_result: EALREADY
+		cancel again: 0
+		set_running: 0
+		state: RUNNING
+		set_running again: EALREADY
+		cancel running: EBUSY
+		result, polling: ETIMEDOUT
+		set_result: 0
+		state: DONE
+		executor's future: set_result EINVAL, set_exception EINVAL, set_running EINVAL
+	EOF
+}
+
+@test "a task's message comes back with its status from tp_future_exception" {
+	lib_run task-message
+	lib_expect <<-'EOF'
+		failed task: 0, err EIO, message item 7: bad header
+		task that succeeded: 0, err 0, message NULL
+		running, polling: ETIMEDOUT
+		running, short timeout: ETIMEDOUT
+		cancelled: ECANCELED
+		returned 0: 0, err 0, message NULL
 	EOF
 }
 

@@ -228,6 +228,8 @@ break_executor(struct tp_executor *ex)
 		hint(ex);
 		pthread_mutex_lock(&f->mu);
 		f->ex = NULL;
+		/* Without it on ENOMEM: the status says enough. */
+		f->message = strdup("a worker initializer failed");
 		tp__future_settle_locked(f, TP_DONE, ENOTRECOVERABLE, NULL,
 		    &cbs);
 		pthread_mutex_unlock(&f->mu);

@@ -9,7 +9,10 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tp_internal.h"
 
@@ -65,6 +68,7 @@ tp__future_destroy(struct tp_future *f)
 		free(cb);
 	}
 	assert(tp__list_empty(&f->waiters));
+	free(f->message);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
 	free(f);
@@ -186,6 +190,142 @@ tp_future_result(struct tp_future *f, int64_t timeout_ns, void **result,
 	return f->state == TP_CANCELLED ? ECANCELED : 0;
 }
 
+/*
+ * Futures the program completes itself (Python's Future() with
+ * set_result and set_exception): no executor, no task; the thread that
+ * completes or cancels one runs its callbacks.
+ */
+int
+tp_future_create(struct tp_future **fp, void *arg)
+{
+	struct tp_future *f;
+	int e;
+
+	if ((e = tp__future_create(&f, NULL, arg, NULL, 1)) != 0)
+		return e;
+	f->own = 1;
+	*fp = f;
+	return 0;
+}
+
+/* Finish a future made by tp_future_create; message is copied. */
+static int
+complete(struct tp_future *f, int status, void *result, const char *message)
+{
+	struct tp__cblist cbs;
+	char *copy = NULL;
+
+	if (!f->own)
+		return EINVAL;
+	/* Copied before the lock, so that a failure changes nothing. */
+	if (message != NULL && (copy = strdup(message)) == NULL)
+		return ENOMEM;
+	pthread_mutex_lock(&f->mu);
+	if (tp__finished(f->state)) {
+		pthread_mutex_unlock(&f->mu);
+		free(copy);
+		return EALREADY;
+	}
+	if (copy != NULL) {
+		free(f->message);
+		f->message = copy;
+	}
+	tp__future_settle_locked(f, TP_DONE, status, result, &cbs);
+	pthread_mutex_unlock(&f->mu);
+	tp__future_run_callbacks(f, &cbs);
+	return 0;
+}
+
+int
+tp_future_set_result(struct tp_future *f, void *result)
+{
+	return complete(f, 0, result, NULL);
+}
+
+int
+tp_future_set_exception(struct tp_future *f, int err, const char *message)
+{
+	if (err == 0)
+		return EINVAL;
+	return complete(f, err, NULL, message);
+}
+
+int
+tp_future_set_running(struct tp_future *f)
+{
+	int e = 0;
+
+	if (!f->own)
+		return EINVAL;
+	pthread_mutex_lock(&f->mu);
+	if (f->state == TP_PENDING)
+		f->state = TP_RUNNING;
+	else
+		e = f->state == TP_CANCELLED ? ECANCELED : EALREADY;
+	pthread_mutex_unlock(&f->mu);
+	return e;
+}
+
+int
+tp_future_set_message(struct tp_future *f, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return EINVAL;
+	if ((msg = malloc((size_t)len + 1)) == NULL)
+		return ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf(msg, (size_t)len + 1, fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&f->mu);
+	if (tp__finished(f->state)) {
+		pthread_mutex_unlock(&f->mu);
+		free(msg);
+		return EALREADY;
+	}
+	free(f->message);
+	f->message = msg;
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+int
+tp_future_exception(struct tp_future *f, int64_t timeout_ns, int *err,
+    const char **message)
+{
+	int e;
+
+	if ((e = tp_future_wait(f, timeout_ns)) != 0)
+		return e;
+	/* Final: no lock needed, as in tp_future_result. */
+	if (f->state == TP_CANCELLED)
+		return ECANCELED;
+	if (err != NULL)
+		*err = f->status;
+	if (message != NULL)
+		*message = f->status != 0 ? f->message : NULL;
+	return 0;
+}
+
+/* Cancel a PENDING future of tp_future_create; f->mu is held, and
+ * released here. */
+static int
+cancel_own_locked(struct tp_future *f)
+{
+	struct tp__cblist cbs;
+
+	tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
+	pthread_mutex_unlock(&f->mu);
+	tp__future_run_callbacks(f, &cbs);
+	return 0;
+}
+
 int
 tp_future_cancel(struct tp_future *f)
 {
@@ -221,6 +361,8 @@ tp_future_cancel(struct tp_future *f)
 			pthread_mutex_unlock(&f->mu);
 			return 0;
 		case TP_PENDING:
+			if (f->own)
+				return cancel_own_locked(f);
 			/*
 			 * The queue is the executor's, and its lock comes
 			 * before ours.  While f is PENDING the executor is

@@ -12,6 +12,8 @@
  *   task      a function run once on a worker thread: tp_task_fn.
  *   status    the int a task returns; non-zero is the task's "exception".
  *   result    the pointer a task stores through its result parameter.
+ *   message   optional text that goes with a non-zero status, owned by
+ *             the future (tp_future_set_message, tp_future_exception).
  *   future    the handle of one submitted task (struct tp_future).
  *   finished  a future is finished when it is DONE or CANCELLED.
  *
@@ -325,7 +327,7 @@ enum tp_state tp_future_state(struct tp_future *f);
 
 /*
  * The arg f's task was submitted with (for tp_map_next's caller, the
- * item the producer gave).  Thread-safe: yes.  May block: no.  From a
+ * item the producer gave; for a future of tp_future_create, its arg).  Thread-safe: yes.  May block: no.  From a
  * done callback: yes.
  */
 void *tp_future_arg(struct tp_future *f);
@@ -386,10 +388,90 @@ int tp_future_set_cancel_hook(struct tp_future *self, tp_cancel_fn *fn,
     void *arg);
 
 /*
+ * The failure of f, as Python's exception(timeout): waits as
+ * tp_future_wait, then for a DONE future returns 0 with *err set to its
+ * status (0 when it succeeded) and *message to the text set with
+ * tp_future_set_message or tp_future_set_exception (NULL when there is
+ * none or the status is 0).  The text is the future's: valid while the
+ * caller holds a reference, never to be freed or changed.  Returns
+ * ECANCELED for a CANCELLED future and ETIMEDOUT when f is not finished
+ * in time (then *err and *message are untouched).  err and message may
+ * be NULL.  A future that a broken executor failed (ENOTRECOVERABLE) has
+ * a message that says so.
+ * Thread-safe: yes.  May block: yes.  From a done callback: yes (see
+ * tp_future_wait).
+ */
+int tp_future_exception(struct tp_future *f, int64_t timeout_ns, int *err,
+    const char **message);
+
+/*
+ * Attach a message (formatted as printf, copied) to f, which has not
+ * finished: a task calls it on its self before returning a non-zero
+ * status, to say more than an errno value can ("line 12: bad header").
+ * A later call replaces the text.  Returns 0, ENOMEM, EINVAL (a bad
+ * format), or EALREADY when f has already finished (the text is dropped).
+ * Thread-safe: yes.  May block: no.  From a done callback: no (the
+ * future has finished).
+ */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+int tp_future_set_message(struct tp_future *f, const char *fmt, ...);
+
+/*
+ * Make a future that no executor runs and the program completes itself
+ * (Python's Future(), for code that hands out futures for work done
+ * elsewhere: a callback from an event loop, another library's thread).
+ * It starts PENDING, with arg as its tp_future_arg.  It works as any
+ * future with tp_future_wait, tp_future_result, tp_future_exception,
+ * tp_future_cancel (a PENDING one is cancelled at once, its callbacks run
+ * on the cancelling thread), tp_future_on_done, tp_wait and the
+ * as_completed iterator; its callbacks run on the thread that completes
+ * or cancels it.  Stores it in *fp with one reference for the caller
+ * (tp_future_release).  Returns 0 or ENOMEM.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+int tp_future_create(struct tp_future **fp, void *arg);
+
+/*
+ * Complete a future of tp_future_create: DONE with status 0 and result
+ * (set_result).  Its callbacks run on this thread before this returns.
+ * Returns 0; EALREADY when f has already finished, DONE or CANCELLED
+ * (Python's InvalidStateError; nothing changes); EINVAL when f was not
+ * made by tp_future_create (an executor's futures are its own to finish).
+ * Thread-safe: yes.  May block: only by running the callbacks.  From a
+ * done callback: yes.
+ */
+int tp_future_set_result(struct tp_future *f, void *result);
+
+/*
+ * Complete a future of tp_future_create as failed (set_exception): DONE
+ * with status err, which must not be 0, and message (copied; NULL for
+ * none) for tp_future_exception.  Returns 0; EALREADY as
+ * tp_future_set_result; EINVAL when err is 0 or f was not made by
+ * tp_future_create; ENOMEM (nothing changes).
+ * Thread-safe: yes.  May block: only by running the callbacks.  From a
+ * done callback: yes.
+ */
+int tp_future_set_exception(struct tp_future *f, int err, const char *message);
+
+/*
+ * Python's set_running_or_notify_cancel, for a future of
+ * tp_future_create: a PENDING future becomes RUNNING (from then on
+ * tp_future_cancel fails with EBUSY) and 0 is returned; a CANCELLED one
+ * gives ECANCELED (the work should not be done); one that is already
+ * RUNNING or DONE gives EALREADY; EINVAL when f was not made by
+ * tp_future_create.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+int tp_future_set_running(struct tp_future *f);
+
+/*
  * Call fn(f, arg) when f finishes (add_done_callback).  Callbacks of one
  * future run in registration order, each exactly once, on the thread that
  * finishes the future (the worker, or the thread that cancelled it, or the
- * one that shut the executor down), with no libtp lock held.  If f has
+ * one that shut the executor down, or that completed a future of
+ * tp_future_create), with no libtp lock held.  If f has
  * already finished, fn runs at once on the calling thread before this
  * returns.  Returns 0, or ENOMEM (then fn never runs).
  * Thread-safe: yes.  May block: only by running fn.  From a done

@@ -68,9 +68,11 @@ struct tp_future {
 	struct tp__cb *cbs;		/* further callbacks, in order */
 	struct tp__cb **cbtail;
 	struct tp__link waiters;	/* struct tp__wnode.flink */
-	/* Set at submission, then constant: */
+	char *message;			/* the failure's text, or NULL */
+	/* Set at submission or tp_future_create, then constant: */
 	tp_task_fn *fn;
 	void *arg;
+	int own;			/* made by tp_future_create */
 	/* Valid only while PENDING (see tp_future_cancel). */
 	struct tp_executor *ex;
 	/* In the executor's queue, under the executor's lock. */

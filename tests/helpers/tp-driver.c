@@ -121,6 +121,8 @@ errname(int e)
 		return "0";
 	case EAGAIN:
 		return "EAGAIN";
+	case EALREADY:
+		return "EALREADY";
 	case EBUSY:
 		return "EBUSY";
 	case ECANCELED:
@@ -1903,6 +1905,243 @@ sc_executor_on_done(void)
 	ev_destroy(&gate);
 }
 
+/* ---- program-completed futures and messages ---------------------------- */
+
+static int ac_next(struct tp_as_completed *ac, const char *label);
+
+/* Print tp_future_exception's outcome for f. */
+static void
+print_exception(const char *label, struct tp_future *f, int64_t timeout_ns)
+{
+	const char *msg = "untouched";
+	int rc, err = -1;
+
+	rc = tp_future_exception(f, timeout_ns, &err, &msg);
+	if (rc != 0)
+		printf("%s: %s\n", label, errname(rc));
+	else
+		printf("%s: 0, err %s, message %s\n", label, errname(err),
+		    msg != NULL ? msg : "NULL");
+}
+
+static void
+sc_future_set_result(void)
+{
+	static char value[] = "value";
+	struct tp_future *f;
+	struct cbrec cb;
+	void *res;
+	int st;
+
+	cbrec_init(&cb, "callback", NULL);
+	CHECK(0, tp_future_create(&f, value));
+	printf("created: %s, arg %s\n", statename(tp_future_state(f)),
+	    tp_future_arg(f) == value ? "given" : "wrong");
+	printf("wait, polling: %s\n", errname(tp_future_wait(f, 0)));
+	CHECK(0, tp_future_on_done(f, cb_record, &cb));
+	printf("set_result: %s\n", errname(tp_future_set_result(f, value)));
+	notes_print();
+	printf("callback on this thread: %s\n",
+	    yesno(pthread_equal(cb.thread, main_thread)));
+	CHECK(0, tp_future_result(f, 0, &res, &st));
+	printf("result: %s, status %d\n", res == value ? "the one set" :
+	    "wrong", st);
+	print_exception("exception", f, 0);
+	printf("set_result again: %s\n",
+	    errname(tp_future_set_result(f, NULL)));
+	printf("set_exception after: %s\n",
+	    errname(tp_future_set_exception(f, EIO, "late")));
+	printf("set_running after: %s\n", errname(tp_future_set_running(f)));
+	printf("cancel after: %s\n", errname(tp_future_cancel(f)));
+	printf("callback calls: %d\n", atomic_load(&cb.calls));
+	tp_future_release(f);
+}
+
+static void
+sc_future_set_exception(void)
+{
+	struct tp_future *f;
+	char text[32];
+	int st;
+
+	CHECK(0, tp_future_create(&f, NULL));
+	printf("err 0: %s\n", errname(tp_future_set_exception(f, 0, "x")));
+	snprintf(text, sizeof(text), "disk on fire");
+	printf("set_exception: %s\n",
+	    errname(tp_future_set_exception(f, EIO, text)));
+	/* The future keeps its own copy. */
+	memset(text, 'X', sizeof(text) - 1);
+	CHECK(0, tp_future_result(f, 0, NULL, &st));
+	printf("state %s, status %s\n", statename(tp_future_state(f)),
+	    errname(st));
+	print_exception("exception", f, TP_FOREVER);
+	printf("set_result after: %s\n",
+	    errname(tp_future_set_result(f, NULL)));
+	printf("set_message after: %s\n",
+	    errname(tp_future_set_message(f, "%s", "late")));
+	tp_future_release(f);
+
+	CHECK(0, tp_future_create(&f, NULL));
+	CHECK(0, tp_future_set_exception(f, EINVAL, NULL));
+	print_exception("without a message", f, 0);
+	tp_future_release(f);
+}
+
+/* A thread that waits for a future and notes what it got. */
+static void *
+th_waitresult(void *arg)
+{
+	struct tp_future *f = arg;
+	void *res;
+
+	CHECK(0, tp_future_result(f, TP_FOREVER, &res, NULL));
+	note("waiter got %s", (char *)res);
+	return NULL;
+}
+
+static void
+sc_future_created_wait(void)
+{
+	static char hello[] = "hello";
+	struct tp_future *fs[3], *done[3], *not_done[3];
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	size_t nd, nn;
+	struct job j[3];
+	pthread_t t;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		job_init(&j[i], i, NULL);
+	CHECK(0, tp_future_create(&fs[0], &j[0]));
+	CHECK(0, tp_future_create(&fs[1], &j[1]));
+	/* One executor future in the mix, already finished. */
+	ex = executor(1, 0, NULL, NULL);
+	fs[2] = submit(ex, &j[2]);
+	CHECK(0, tp_future_wait(fs[2], TP_FOREVER));
+	printf("wait, polling: %s\n", errname(tp_wait(fs, 3, TP_ALL_COMPLETED,
+	    0, done, &nd, not_done, &nn)));
+	print_ids("done", done, nd);
+	print_ids("not done", not_done, nn);
+	CHECK(0, tp_as_completed_create(&ac, fs, 3, TP_FOREVER));
+	CHECK(0, ac_next(ac, "next"));
+	t = spawn(th_waitresult, fs[1]);
+	CHECK(0, tp_future_set_exception(fs[0], EIO, "no"));
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(0, tp_wait(fs, 3, TP_FIRST_EXCEPTION, TP_FOREVER, done, &nd,
+	    not_done, &nn));
+	print_ids("first exception, done", done, nd);
+	CHECK(0, tp_future_set_result(fs[1], hello));
+	join(t);
+	notes_print();
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(ENOENT, ac_next(ac, "next"));
+	tp_as_completed_free(ac);
+	release_all(fs, 3);
+	tp_executor_free(ex);
+}
+
+static void
+sc_future_created_cancel(void)
+{
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct cbrec cb;
+	struct job j;
+
+	cbrec_init(&cb, "callback", NULL);
+	CHECK(0, tp_future_create(&f, NULL));
+	CHECK(0, tp_future_on_done(f, cb_record, &cb));
+	printf("cancel pending: %s\n", errname(tp_future_cancel(f)));
+	notes_print();
+	printf("result: %s\n",
+	    errname(tp_future_result(f, 0, NULL, NULL)));
+	print_exception("exception", f, 0);
+	printf("set_running: %s\n", errname(tp_future_set_running(f)));
+	printf("set_result: %s\n", errname(tp_future_set_result(f, NULL)));
+	printf("cancel again: %s\n", errname(tp_future_cancel(f)));
+	tp_future_release(f);
+
+	CHECK(0, tp_future_create(&f, NULL));
+	printf("set_running: %s\n", errname(tp_future_set_running(f)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	printf("set_running again: %s\n", errname(tp_future_set_running(f)));
+	printf("cancel running: %s\n", errname(tp_future_cancel(f)));
+	printf("result, polling: %s\n",
+	    errname(tp_future_result(f, 0, NULL, NULL)));
+	printf("set_result: %s\n", errname(tp_future_set_result(f, NULL)));
+	printf("state: %s\n", statename(tp_future_state(f)));
+	tp_future_release(f);
+
+	/* An executor's future is not the program's to complete. */
+	ex = executor(1, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	f = submit(ex, &j);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("executor's future: set_result %s, set_exception %s, "
+	    "set_running %s\n", errname(tp_future_set_result(f, NULL)),
+	    errname(tp_future_set_exception(f, EIO, NULL)),
+	    errname(tp_future_set_running(f)));
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
+/* Fails with a message, or succeeds with one when arg is NULL. */
+static int
+task_message(struct tp_future *self, void *arg, void **result)
+{
+	int *item = arg;
+
+	(void)result;
+	CHECK(0, tp_future_set_message(self, "first try"));
+	if (item == NULL) {
+		CHECK(0, tp_future_set_message(self, "all is well"));
+		return 0;
+	}
+	CHECK(0, tp_future_set_message(self, "item %d: bad header", *item));
+	return EIO;
+}
+
+static void
+sc_task_message(void)
+{
+	struct event started, gate;
+	struct tp_executor *ex;
+	struct tp_future *f, *fa, *fb;
+	struct job a, b;
+	int item = 7;
+
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_submit(ex, task_message, &item, &f));
+	print_exception("failed task", f, TP_FOREVER);
+	tp_future_release(f);
+	CHECK(0, tp_submit(ex, task_message, NULL, &f));
+	print_exception("task that succeeded", f, TP_FOREVER);
+	tp_future_release(f);
+
+	/* A held, then a queued and cancelled future. */
+	ev_init(&started);
+	ev_init(&gate);
+	job_init(&a, 0, NULL);
+	job_init(&b, 1, NULL);
+	a.started = &started;
+	a.gate = &gate;
+	fa = submit(ex, &a);
+	ev_wait(&started, 1);
+	fb = submit(ex, &b);
+	print_exception("running, polling", fa, 0);
+	print_exception("running, short timeout", fa, SHORT_NS);
+	CHECK(0, tp_future_cancel(fb));
+	print_exception("cancelled", fb, 0);
+	ev_post(&gate);
+	print_exception("returned 0", fa, TP_FOREVER);
+	tp_future_release(fa);
+	tp_future_release(fb);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
 /* ---- shutdown ---------------------------------------------------------- */
 
 /* One worker held in A, B and C queued with callbacks posting cbev. */
@@ -2382,6 +2621,7 @@ sc_worker_init_broken(void)
 	CHECK(0, tp_future_result(fb, TP_FOREVER, NULL, &st));
 	printf("B: %s, status %s\n", statename(tp_future_state(fb)),
 	    errname(st));
+	print_exception("A's exception", fa, 0);
 	fc = NULL;
 	printf("submit after: %s\n", errname(tp_submit(ex, task_job, &a,
 	    &fc)));
@@ -4235,6 +4475,11 @@ static const struct scenario scenarios[] = {
 	{ "retain-release", sc_retain_release },
 	{ "null-frees", sc_null_frees },
 	{ "executor-on-done", sc_executor_on_done },
+	{ "future-set-result", sc_future_set_result },
+	{ "future-set-exception", sc_future_set_exception },
+	{ "future-created-wait", sc_future_created_wait },
+	{ "future-created-cancel", sc_future_created_cancel },
+	{ "task-message", sc_task_message },
 	{ "shutdown-cancel-pending", sc_shutdown_cancel_pending },
 	{ "shutdown-wait-runs-queued", sc_shutdown_wait_runs_queued },
 	{ "shutdown-nowait-keeps-queued", sc_shutdown_nowait_keeps_queued },
