@@ -800,6 +800,30 @@ lib_expect() {
 	EOF
 }
 
+@test "tp_as_completed_pending says how many futures a timeout left unfinished" {
+	lib_run as-completed-pending
+	lib_expect <<-'EOF'
+		pending 3, held 3
+		next: 1
+		next: ETIMEDOUT
+		unfinished: 2 (of 3)
+		all yielded: pending 0, held 3
+	EOF
+}
+
+@test "tp_as_completed_take streams futures through an iterator that holds only the untaken" {
+	lib_run as-completed-take
+	lib_expect <<-'EOF'
+		taken: 2000, outcomes read: 2000, task runs: 2000
+		most held at once: 4 (window 4)
+		held at the end: 0, pending: 0
+		then: ENOENT
+		taken: yes
+		after adding it again: held 1
+		yielded by next: yes, held 1
+	EOF
+}
+
 # ---- map --------------------------------------------------------------------
 
 @test "map returns futures in input order when later items finish first" {

@@ -558,6 +558,37 @@ int tp_as_completed_add(struct tp_as_completed *ac, struct tp_future *f);
 int tp_as_completed_next(struct tp_as_completed *ac, struct tp_future **fp);
 
 /*
+ * As tp_as_completed_next, but the future leaves the set: on 0, *fp holds
+ * the iterator's reference to it, which the caller now owns and must give
+ * back with tp_future_release, and the iterator forgets the future (adding
+ * it again afterwards adds it anew).  An iterator fed with
+ * tp_as_completed_add for ever and drained with this call holds only the
+ * futures not yet taken, so its memory stays bounded, where one drained
+ * with tp_as_completed_next keeps every future until it is freed.
+ * Errors as tp_as_completed_next.  Calls of both kinds may be mixed.
+ * Thread-safe: yes, but each future goes to one caller only.
+ * May block: yes.  From a done callback: yes, but see tp_future_wait.
+ */
+int tp_as_completed_take(struct tp_as_completed *ac, struct tp_future **fp);
+
+/*
+ * The futures of the set not yet yielded or taken; after a
+ * tp_as_completed_next or tp_as_completed_take that returned ETIMEDOUT,
+ * the futures that were unfinished (Python's "N (of M) futures
+ * unfinished").  For tp_wait, its nnot_done says the same.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+size_t tp_as_completed_pending(struct tp_as_completed *ac);
+
+/*
+ * The futures the iterator holds a reference to: those added and not
+ * taken (yielded by tp_as_completed_next or not).  Its memory grows with
+ * this count.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+size_t tp_as_completed_size(struct tp_as_completed *ac);
+
+/*
  * Free the iterator and drop its references; the futures themselves go
  * on.  ac may be NULL.  Thread-safe: no (no other call on ac may be in
  * progress).  May block: no.  From a done callback: yes.

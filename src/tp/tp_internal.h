@@ -38,6 +38,7 @@ struct tp__wnode {
 	struct tp__link wlink;		/* in the waiter's own lists */
 	struct tp__waiter *w;
 	struct tp_future *f;
+	size_t idx;			/* in an as_completed's nodes array */
 };
 
 /*

@@ -14,8 +14,10 @@
 
 struct tp_as_completed {
 	struct tp__waiter w;
-	/* Every node ever added, for tp_as_completed_free; under amu, which
-	 * is taken before any future's lock. */
+	/* Every node added and not taken, for tp_as_completed_free; under
+	 * amu, which is taken before any future's lock.  A node knows its
+	 * index, so that tp_as_completed_take removes it in constant time
+	 * by moving the last one into its place. */
 	pthread_mutex_t amu;
 	struct tp__wnode **nodes;
 	size_t nnodes;
@@ -295,13 +297,15 @@ tp_as_completed_add(struct tp_as_completed *ac, struct tp_future *f)
 		return 0;
 	}
 	tp_future_retain(f);
+	n->idx = ac->nnodes;
 	ac->nodes[ac->nnodes++] = n;
 	pthread_mutex_unlock(&ac->amu);
 	return 0;
 }
 
-int
-tp_as_completed_next(struct tp_as_completed *ac, struct tp_future **fp)
+/* Wait for the next finished node, as tp_as_completed_next. */
+static int
+next_node(struct tp_as_completed *ac, struct tp__wnode **np)
 {
 	struct tp__link *l;
 	int e, timedout = 0;
@@ -311,7 +315,7 @@ tp_as_completed_next(struct tp_as_completed *ac, struct tp_future **fp)
 		/* A finished future is yielded even after the deadline. */
 		if ((l = tp__list_pop_front(&ac->w.ready)) != NULL) {
 			ac->outstanding--;
-			*fp = tp__container(l, struct tp__wnode, wlink)->f;
+			*np = tp__container(l, struct tp__wnode, wlink);
 			e = 0;
 			break;
 		}
@@ -329,6 +333,60 @@ tp_as_completed_next(struct tp_as_completed *ac, struct tp_future **fp)
 	}
 	pthread_mutex_unlock(&ac->w.mu);
 	return e;
+}
+
+int
+tp_as_completed_next(struct tp_as_completed *ac, struct tp_future **fp)
+{
+	struct tp__wnode *n;
+	int e;
+
+	if ((e = next_node(ac, &n)) == 0)
+		*fp = n->f;
+	return e;
+}
+
+int
+tp_as_completed_take(struct tp_as_completed *ac, struct tp_future **fp)
+{
+	struct tp__wnode *n, *last;
+	int e;
+
+	if ((e = next_node(ac, &n)) != 0)
+		return e;
+	/* Off the future first: from here an add of it makes a new node. */
+	waiter_remove(n);
+	pthread_mutex_lock(&ac->amu);
+	last = ac->nodes[--ac->nnodes];
+	ac->nodes[n->idx] = last;
+	last->idx = n->idx;
+	pthread_mutex_unlock(&ac->amu);
+	/* The iterator's reference is the caller's now. */
+	*fp = n->f;
+	free(n);
+	return 0;
+}
+
+size_t
+tp_as_completed_pending(struct tp_as_completed *ac)
+{
+	size_t n;
+
+	pthread_mutex_lock(&ac->w.mu);
+	n = ac->outstanding;
+	pthread_mutex_unlock(&ac->w.mu);
+	return n;
+}
+
+size_t
+tp_as_completed_size(struct tp_as_completed *ac)
+{
+	size_t n;
+
+	pthread_mutex_lock(&ac->amu);
+	n = ac->nnodes;
+	pthread_mutex_unlock(&ac->amu);
+	return n;
 }
 
 void

@@ -3437,6 +3437,99 @@ sc_as_completed_two_executors(void)
 	ev_destroy(&started);
 }
 
+static void
+sc_as_completed_pending(void)
+{
+	struct event gates[3], started;
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *fs[3], *y;
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	ex = gated(3, j, gates, &started, fs);
+	CHECK(0, tp_as_completed_create(&ac, fs, 3, SHORT_NS));
+	printf("pending %zu, held %zu\n", tp_as_completed_pending(ac),
+	    tp_as_completed_size(ac));
+	ev_post(&gates[1]);
+	CHECK(0, ac_next(ac, "next"));
+	CHECK(ETIMEDOUT, ac_next(ac, "next"));
+	printf("unfinished: %zu (of %zu)\n", tp_as_completed_pending(ac),
+	    tp_as_completed_size(ac));
+	ev_post(&gates[0]);
+	ev_post(&gates[2]);
+	for (i = 0; i < 2; i++) {
+		CHECK(0, tp_future_wait(fs[2 * i], TP_FOREVER));
+		CHECK(0, tp_as_completed_next(ac, &y));
+	}
+	printf("all yielded: pending %zu, held %zu\n",
+	    tp_as_completed_pending(ac), tp_as_completed_size(ac));
+	tp_as_completed_free(ac);
+	gated_end(ex, 3, gates, fs);
+	ev_destroy(&started);
+}
+
+/*
+ * A stream of futures through one iterator: added as they are submitted,
+ * taken as they finish, at most `window` in flight.  The iterator holds
+ * only the futures not yet taken, whatever the length of the stream.
+ */
+static void
+sc_as_completed_take(void)
+{
+	enum { TOTAL = 2000, WINDOW = 4 };
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct tp_future *f, *g;
+	size_t size, maxsize = 0;
+	int submitted = 0, taken = 0, outcome_ok = 0;
+	atomic_int runs;
+
+	atomic_init(&runs, 0);
+	ex = executor(3, 0, NULL, NULL);
+	CHECK(0, tp_as_completed_create(&ac, NULL, 0, TP_FOREVER));
+	while (taken < TOTAL) {
+		while (submitted < TOTAL && submitted - taken < WINDOW) {
+			CHECK(0, tp_submit(ex, task_count, &runs, &f));
+			CHECK(0, tp_as_completed_add(ac, f));
+			tp_future_release(f);
+			submitted++;
+		}
+		if ((size = tp_as_completed_size(ac)) > maxsize)
+			maxsize = size;
+		CHECK(0, tp_as_completed_take(ac, &f));
+		taken++;
+		/* The caller's reference now: the future is still whole. */
+		if (tp_future_state(f) == TP_DONE &&
+		    tp_future_result(f, 0, NULL, NULL) == 0)
+			outcome_ok++;
+		tp_future_release(f);
+	}
+	printf("taken: %d, outcomes read: %d, task runs: %d\n", taken,
+	    outcome_ok, atomic_load(&runs));
+	printf("most held at once: %zu (window %d)\n", maxsize, WINDOW);
+	printf("held at the end: %zu, pending: %zu\n",
+	    tp_as_completed_size(ac), tp_as_completed_pending(ac));
+	CHECK(ENOENT, ac_next(ac, "then"));
+
+	/* A taken future added again is yielded again; next keeps it. */
+	CHECK(0, tp_submit(ex, task_count, &runs, &f));
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	CHECK(0, tp_as_completed_add(ac, f));
+	CHECK(0, tp_as_completed_take(ac, &g));
+	printf("taken: %s\n", yesno(g == f));
+	tp_future_release(g);
+	CHECK(0, tp_as_completed_add(ac, f));
+	printf("after adding it again: held %zu\n", tp_as_completed_size(ac));
+	CHECK(0, tp_as_completed_next(ac, &g));
+	printf("yielded by next: %s, held %zu\n", yesno(g == f),
+	    tp_as_completed_size(ac));
+	tp_future_release(f);
+	tp_as_completed_free(ac);
+	tp_executor_free(ex);
+}
+
 /* ---- map --------------------------------------------------------------- */
 
 static void
@@ -4508,6 +4601,8 @@ static const struct scenario scenarios[] = {
 	{ "as-completed-empty", sc_as_completed_empty },
 	{ "as-completed-add", sc_as_completed_add },
 	{ "as-completed-two-executors", sc_as_completed_two_executors },
+	{ "as-completed-pending", sc_as_completed_pending },
+	{ "as-completed-take", sc_as_completed_take },
 	{ "map-order", sc_map_order },
 	{ "map-lazy", sc_map_lazy },
 	{ "map-window", sc_map_window },
