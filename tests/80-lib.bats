@@ -948,6 +948,73 @@ lib_expect() {
 	EOF
 }
 
+@test "a pushed map returns the items of several pushers, each pusher's in order" {
+	lib_run map-pushed
+	lib_expect <<-'EOF'
+		pushers: 3, items: 120, window 4
+		push results: 0 0 0
+		returned: 120, each once: yes, in each pusher's order: yes
+		finished when returned: 120
+		after the end: ENOENT
+		push after close: EPIPE
+	EOF
+}
+
+@test "tp_map_close ends a pushed map and wakes a push blocked on a full window" {
+	lib_run map-pushed-close
+	lib_expect <<-'EOF'
+		push 0: 0
+		push 1: blocked
+		close: 0
+		push 1 after close: EPIPE
+		close again: 0
+		next: 0
+		next: ENOENT
+		dropped: 0, runs of 1: 0
+	EOF
+}
+
+@test "pushed maps refuse a missing executor or task, pulled maps refuse pushes" {
+	lib_run map-pushed-einval
+	lib_expect <<-'EOF'
+		no executor: EINVAL
+		no task: EINVAL
+		push to a pulled map: EINVAL
+		close a pulled map: EINVAL
+	EOF
+}
+
+@test "tp_map_next_timed with 0 polls, and its timeout does not end the map" {
+	lib_run map-next-poll
+	lib_expect <<-'EOF'
+		poll: ETIMEDOUT
+		produced: 2
+		poll once 0 finished: 0
+		short timeout: ETIMEDOUT
+		then, waiting: 1
+		then, waiting: 2
+		end: ENOENT
+		pushed, poll: ETIMEDOUT
+		pushed, short timeout: ETIMEDOUT
+		pushed, closed: ENOENT
+	EOF
+}
+
+@test "TP_MAP_STOP_ON_ERROR ends the map at the first failure and cancels the rest" {
+	lib_run map-stop-on-error
+	lib_expect <<-'EOF'
+		next: 0
+		next: 1
+		next: 2, status EIO
+		next: ENOENT
+		next again: ENOENT
+		produced: 6, dropped: 3
+		item 3: dropped 1, DONE, runs 1
+		item 4: dropped 1, CANCELLED, runs 0
+		item 5: dropped 1, CANCELLED, runs 0
+	EOF
+}
+
 # ---- races ------------------------------------------------------------------
 
 @test "10000 futures submitted from 8 threads each run and call back exactly once" {

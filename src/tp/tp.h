@@ -202,14 +202,29 @@ struct tp_executor_info {
  *   timeout_ns   deadline for the whole map, counted from tp_map_create;
  *                0 in the struct means no limit (TP_FOREVER also does).
  *   drop         see tp_map_drop_fn; NULL: items are simply forgotten.
+ *   flags        0, or TP_MAP_STOP_ON_ERROR.
+ * The structure grew in libtp 1 (flags): a program built against libtp 0
+ * must be rebuilt.
  */
 struct tp_map_opts {
 	size_t window;
 	int64_t timeout_ns;
 	tp_map_drop_fn *drop;
+	unsigned flags;
 };
 
-#define TP_MAP_OPTS_INIT { 0, 0, NULL }
+#define TP_MAP_OPTS_INIT { 0, 0, NULL, 0 }
+
+/*
+ * Stop at the first failure, as Python's map raises at the first failed
+ * result: when tp_map_next returns a future that is CANCELLED or DONE
+ * with a non-zero status, the map ends there.  The futures submitted
+ * after it are cancelled at once (running ones run to their end) and are
+ * never returned (tp_map_free hands their items to drop), no more items
+ * are produced, later tp_map_push calls fail with EPIPE, and later
+ * tp_map_next calls return ENOENT.
+ */
+#define TP_MAP_STOP_ON_ERROR 0x1u
 
 /* ---- executor ---------------------------------------------------------- */
 
@@ -494,6 +509,43 @@ int tp_map_create(struct tp_map **mp, struct tp_executor *ex, tp_task_fn *fn,
     tp_map_next_fn *next, void *ctx, const struct tp_map_opts *opts);
 
 /*
+ * Start a pushed map: the same ordered iterator as tp_map_create, over the
+ * items that any threads give to tp_map_push, in the order of the pushes,
+ * until tp_map_close says the input has ended.  Several producers may push
+ * at once; the consumer calls tp_map_next as for any map.  ctx is given
+ * to opts->drop.  Stores the map in *mp; free it with tp_map_free, once
+ * no tp_map_push is in progress or to come.  Errors: EINVAL (ex or fn
+ * NULL), ENOMEM, EAGAIN.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+int tp_map_create_pushed(struct tp_map **mp, struct tp_executor *ex,
+    tp_task_fn *fn, void *ctx, const struct tp_map_opts *opts);
+
+/*
+ * Submit fn(self, item, &result) as the next item of pushed map m.  Blocks
+ * while the map holds window futures that tp_map_next has not returned
+ * (the look-ahead bound is the pushers' back-pressure), and while the
+ * executor's queue is full.  Returns 0; EPIPE after tp_map_close, or once
+ * TP_MAP_STOP_ON_ERROR has stopped the map (also for a call blocked when
+ * that happens); the error of tp_submit (ESHUTDOWN, ENOTRECOVERABLE,
+ * ENOMEM); EINVAL for a map of tp_map_create.  On error item is not in the
+ * map: it stays the caller's, and drop never sees it.
+ * Thread-safe: yes, with other pushes, tp_map_close and tp_map_next.
+ * May block: yes.  From a done callback: not from one run by the map
+ * executor's workers, which may be needed to make room.
+ */
+int tp_map_push(struct tp_map *m, void *item);
+
+/*
+ * End the input of pushed map m: once the futures pushed so far have been
+ * returned, tp_map_next returns ENOENT; later and blocked pushes fail with
+ * EPIPE.  Calling it again is harmless.  Returns 0, or EINVAL for a map of
+ * tp_map_create.
+ * Thread-safe: yes.  May block: no.  From a done callback: yes.
+ */
+int tp_map_close(struct tp_map *m);
+
+/*
  * Return the next future of the map in input order, once it has finished:
  * 0 with a new reference in *fp (release it with tp_future_release; read
  * the outcome with tp_future_result(*fp, 0, ...) and the item with
@@ -505,17 +557,33 @@ int tp_map_create(struct tp_map **mp, struct tp_executor *ex, tp_task_fn *fn,
  * ETIMEDOUT at once),
  * the producer's error once the futures before it have been returned, or
  * the error of tp_submit (ESHUTDOWN, ENOMEM; the item is then handed to
- * drop).
- * Thread-safe: no (one consumer per map).  May block: yes.
- * From a done callback: yes, but not one of ex's own workers' callbacks
- * if it may have to wait.
+ * drop).  For a pushed map, ENOENT comes after tp_map_close, and while
+ * its input is open and every pushed future has been returned, the call
+ * waits for the next push.  With TP_MAP_STOP_ON_ERROR, ENOENT also comes
+ * after the failed future that stopped the map.
+ * Thread-safe: no (one consumer per map; pushers may run meanwhile).
+ * May block: yes.  From a done callback: yes, but not one of ex's own
+ * workers' callbacks if it may have to wait.
  */
 int tp_map_next(struct tp_map *m, struct tp_future **fp);
+
+/*
+ * tp_map_next with a limit of its own: waits at most timeout_ns (and never
+ * past the map's deadline), 0 to poll: a pulled map still produces and
+ * submits items up to the window, then returns ETIMEDOUT at once if the
+ * next future has not finished.  Unlike the map's deadline, a call's
+ * timeout leaves later calls free to wait.  TP_FOREVER is tp_map_next.
+ * Same errors, thread-safety and blocking as tp_map_next.
+ */
+int tp_map_next_timed(struct tp_map *m, int64_t timeout_ns,
+    struct tp_future **fp);
 
 /*
  * Free the map: cancel the futures it submitted that tp_map_next has not
  * returned, wait until they have all finished (running ones run to their
  * end), hand each item to drop, and free everything.  m may be NULL.
+ * No tp_map_push may be in progress (close the map and let the pushers
+ * return first).
  * Thread-safe: no.  May block: yes.  From a done callback: as
  * tp_map_next.
  */

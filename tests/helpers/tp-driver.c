@@ -133,6 +133,8 @@ errname(int e)
 		return "EINVAL";
 	case EIO:
 		return "EIO";
+	case EPIPE:
+		return "EPIPE";
 	case ENOENT:
 		return "ENOENT";
 	case ENOMEM:
@@ -4034,6 +4036,315 @@ sc_map_einval(void)
 	tp_executor_free(ex);
 }
 
+/* One of several threads pushing its share of the items, in order. */
+struct pusher {
+	struct tp_map *m;
+	struct job *jobs;
+	int first, n;
+	int rc;			/* the first error */
+};
+
+static void *
+th_push(void *arg)
+{
+	struct pusher *ps = arg;
+	int i;
+
+	for (i = 0; i < ps->n && ps->rc == 0; i++)
+		ps->rc = tp_map_push(ps->m, &ps->jobs[ps->first + i]);
+	return NULL;
+}
+
+/* Close m once the pushers have returned. */
+struct closer {
+	struct tp_map *m;
+	pthread_t *threads;
+	int n;
+};
+
+static void *
+th_close(void *arg)
+{
+	struct closer *c = arg;
+	int i;
+
+	for (i = 0; i < c->n; i++)
+		join(c->threads[i]);
+	CHECK(0, tp_map_close(c->m));
+	return NULL;
+}
+
+static void
+sc_map_pushed(void)
+{
+	enum { NP = 3, PER = 40 };
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct pusher ps[NP];
+	struct tp_executor *ex;
+	struct closer c;
+	struct tp_future *f;
+	struct tp_map *m;
+	struct job j[NP * PER];
+	pthread_t threads[NP], tc;
+	int last[NP], seen[NP * PER];
+	int i, id, n, in_order, once, outcomes;
+
+	for (i = 0; i < NP * PER; i++) {
+		job_init(&j[i], i, NULL);
+		j[i].result = &j[i];
+		j[i].status = i % 2;
+		seen[i] = 0;
+	}
+	ex = executor(3, 0, NULL, NULL);
+	opts.window = 4;
+	CHECK(0, tp_map_create_pushed(&m, ex, task_job, NULL, &opts));
+	for (i = 0; i < NP; i++) {
+		ps[i].m = m;
+		ps[i].jobs = j;
+		ps[i].first = i * PER;
+		ps[i].n = PER;
+		ps[i].rc = 0;
+		threads[i] = spawn(th_push, &ps[i]);
+		last[i] = -1;
+	}
+	c.m = m;
+	c.threads = threads;
+	c.n = NP;
+	tc = spawn(th_close, &c);
+	n = 0;
+	in_order = 1;
+	outcomes = 0;
+	while (tp_map_next(m, &f) == 0) {
+		id = fid(f);
+		seen[id]++;
+		/* Each pusher's items come back in the order it pushed them. */
+		if (id <= last[id / PER])
+			in_order = 0;
+		last[id / PER] = id;
+		if (tp_future_result(f, 0, NULL, NULL) == 0 &&
+		    tp_future_state(f) == TP_DONE)
+			outcomes++;
+		tp_future_release(f);
+		n++;
+	}
+	join(tc);
+	once = 1;
+	for (i = 0; i < NP * PER; i++)
+		if (seen[i] != 1)
+			once = 0;
+	printf("pushers: %d, items: %d, window 4\n", NP, NP * PER);
+	printf("push results: %s %s %s\n", errname(ps[0].rc),
+	    errname(ps[1].rc), errname(ps[2].rc));
+	printf("returned: %d, each once: %s, in each pusher's order: %s\n",
+	    n, yesno(once), yesno(in_order));
+	printf("finished when returned: %d\n", outcomes);
+	printf("after the end: %s\n", errname(tp_map_next(m, &f)));
+	printf("push after close: %s\n", errname(tp_map_push(m, &j[0])));
+	tp_map_free(m);
+	tp_executor_free(ex);
+}
+
+/* A thread that pushes one item and notes when tp_map_push returns. */
+struct lone_pusher {
+	struct tp_map *m;
+	void *item;
+	int rc;
+	struct event returned;
+};
+
+static void *
+th_push_one(void *arg)
+{
+	struct lone_pusher *lp = arg;
+
+	lp->rc = tp_map_push(lp->m, lp->item);
+	ev_post(&lp->returned);
+	return NULL;
+}
+
+static void
+sc_map_pushed_close(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gates[2], started;
+	struct lone_pusher lp;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[2];
+	pthread_t t;
+
+	ev_init(&started);
+	map_jobs(j, 2, gates, &started);
+	producer_init(&p, j, 2);
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 1;
+	opts.drop = drop_record;
+	CHECK(0, tp_map_create_pushed(&m, ex, task_job, &p, &opts));
+	printf("push 0: %s\n", errname(tp_map_push(m, &j[0])));
+	ev_wait(&started, 1);
+	/* The window is full: a second push waits for room. */
+	memset(&lp, 0, sizeof(lp));
+	lp.m = m;
+	lp.item = &j[1];
+	ev_init(&lp.returned);
+	t = spawn(th_push_one, &lp);
+	if (ev_wait_ms(&lp.returned, 1, GRACE_MS) == 0)
+		die("tp_map_push returned while the window was full");
+	printf("push 1: blocked\n");
+	printf("close: %s\n", errname(tp_map_close(m)));
+	join(t);
+	printf("push 1 after close: %s\n", errname(lp.rc));
+	printf("close again: %s\n", errname(tp_map_close(m)));
+	ev_post(&gates[0]);
+	CHECK(0, tp_map_next(m, &f));
+	printf("next: %d\n", fid(f));
+	tp_future_release(f);
+	printf("next: %s\n", errname(tp_map_next(m, &f)));
+	tp_map_free(m);
+	printf("dropped: %d, runs of 1: %d\n", p.drops,
+	    atomic_load(&j[1].runs));
+	ev_destroy(&lp.returned);
+	tp_executor_free(ex);
+	ev_destroy(&started);
+	ev_destroy(&gates[0]);
+	ev_destroy(&gates[1]);
+}
+
+static void
+sc_map_pushed_einval(void)
+{
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[1];
+
+	map_jobs(j, 1, NULL, NULL);
+	producer_init(&p, j, 1);
+	ex = executor(1, 0, NULL, NULL);
+	printf("no executor: %s\n", errname(tp_map_create_pushed(&m, NULL,
+	    task_job, NULL, NULL)));
+	printf("no task: %s\n", errname(tp_map_create_pushed(&m, ex, NULL,
+	    NULL, NULL)));
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, NULL));
+	printf("push to a pulled map: %s\n", errname(tp_map_push(m, &j[0])));
+	printf("close a pulled map: %s\n", errname(tp_map_close(m)));
+	tp_map_free(m);
+	tp_executor_free(ex);
+}
+
+/* tp_map_next_timed: 0 polls, a call's timeout does not end the map. */
+static void
+sc_map_next_poll(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gates[3], started;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	map_jobs(j, 3, gates, &started);
+	for (i = 0; i < 3; i++)
+		j[i].keep_self = 1;
+	producer_init(&p, j, 3);
+	ex = executor(2, 0, NULL, NULL);
+	opts.window = 2;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("poll: %s\n", errname(tp_map_next_timed(m, 0, &f)));
+	printf("produced: %d\n", p.next);
+	ev_wait(&started, 2);
+	ev_post(&gates[0]);
+	CHECK(0, tp_future_wait(j[0].self, TP_FOREVER));
+	CHECK(0, tp_map_next_timed(m, 0, &f));
+	printf("poll once 0 finished: %d\n", fid(f));
+	tp_future_release(f);
+	printf("short timeout: %s\n",
+	    errname(tp_map_next_timed(m, SHORT_NS, &f)));
+	ev_post(&gates[1]);
+	ev_post(&gates[2]);
+	for (i = 1; i < 3; i++) {
+		CHECK(0, tp_map_next(m, &f));
+		printf("then, waiting: %d\n", fid(f));
+		tp_future_release(f);
+	}
+	printf("end: %s\n", errname(tp_map_next_timed(m, 0, &f)));
+	tp_map_free(m);
+
+	/* A pushed map with nothing pushed yet. */
+	CHECK(0, tp_map_create_pushed(&m, ex, task_job, NULL, NULL));
+	printf("pushed, poll: %s\n", errname(tp_map_next_timed(m, 0, &f)));
+	printf("pushed, short timeout: %s\n",
+	    errname(tp_map_next_timed(m, SHORT_NS, &f)));
+	CHECK(0, tp_map_close(m));
+	printf("pushed, closed: %s\n", errname(tp_map_next_timed(m, 0, &f)));
+	tp_map_free(m);
+	tp_executor_free(ex);
+	for (i = 0; i < 3; i++) {
+		tp_future_release(j[i].self);
+		ev_destroy(&gates[i]);
+	}
+	ev_destroy(&started);
+}
+
+/*
+ * TP_MAP_STOP_ON_ERROR on one worker: 0 and 1 succeed, 2 fails, 3 is
+ * running (held) when 2 is returned, 4 and 5 are queued.
+ */
+static void
+sc_map_stop_on_error(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started;
+	struct tp_executor *ex;
+	struct tp_future *f;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[6];
+	int i, id, st;
+
+	ev_init(&gate);
+	ev_init(&started);
+	for (i = 0; i < 6; i++) {
+		job_init(&j[i], i, NULL);
+		j[i].result = &j[i];
+	}
+	j[2].status = EIO;
+	j[3].started = &started;
+	j[3].gate = &gate;
+	producer_init(&p, j, 6);
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 6;
+	opts.drop = drop_record;
+	opts.flags = TP_MAP_STOP_ON_ERROR;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	for (i = 0; i < 2; i++) {
+		CHECK(0, map_take(m, &p, &id));
+		printf("next: %d\n", id);
+	}
+	ev_wait(&started, 1);
+	CHECK(0, tp_map_next(m, &f));
+	CHECK(0, tp_future_result(f, 0, NULL, &st));
+	printf("next: %d, status %s\n", fid(f), errname(st));
+	tp_future_release(f);
+	printf("next: %s\n", errname(tp_map_next(m, &f)));
+	printf("next again: %s\n", errname(tp_map_next(m, &f)));
+	ev_post(&gate);
+	tp_map_free(m);
+	printf("produced: %d, dropped: %d\n", p.next, p.drops);
+	for (i = 3; i < 6; i++)
+		printf("item %d: dropped %d, %s, runs %d\n", i, p.dropped[i],
+		    statename((enum tp_state)p.drop_state[i]),
+		    atomic_load(&j[i].runs));
+	tp_executor_free(ex);
+	ev_destroy(&gate);
+	ev_destroy(&started);
+}
+
 /* ---- one worker -------------------------------------------------------- */
 
 struct chain {
@@ -4615,6 +4926,11 @@ static const struct scenario scenarios[] = {
 	{ "map-free-cancels", sc_map_free_cancels },
 	{ "map-submit-error", sc_map_submit_error },
 	{ "map-einval", sc_map_einval },
+	{ "map-pushed", sc_map_pushed },
+	{ "map-pushed-close", sc_map_pushed_close },
+	{ "map-pushed-einval", sc_map_pushed_einval },
+	{ "map-next-poll", sc_map_next_poll },
+	{ "map-stop-on-error", sc_map_stop_on_error },
 	{ "one-worker", sc_one_worker },
 	{ "race-submit", sc_race_submit },
 	{ "race-cancel", sc_race_cancel },
