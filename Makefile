@@ -1,8 +1,12 @@
 # SPDX-License-Identifier: MIT
 # tpmap and libtp.  GNU make, no recursion.  Local overrides go in config.mk.
 
+# VERSION is tpmap's; libtp has its own, which names the shared object
+# and libtp.pc and must agree with TP_VERSION_* in tp.h.  SOMAJOR, the
+# soname's number, changes with every change of libtp's ABI.
 VERSION = 0.1.0
-SOMAJOR = 0
+LIBTP_VERSION = 1.0.0
+SOMAJOR = 1
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -365,14 +369,14 @@ install: all
 		$(DESTDIR)$(PKGCONFIGDIR)
 	cp -f tpmap $(DESTDIR)$(BINDIR)/tpmap
 	cp -f libtp.a $(DESTDIR)$(LIBDIR)/libtp.a
-	cp -f libtp.so $(DESTDIR)$(LIBDIR)/libtp.so.$(VERSION)
-	ln -sf libtp.so.$(VERSION) $(DESTDIR)$(LIBDIR)/libtp.so.$(SOMAJOR)
+	cp -f libtp.so $(DESTDIR)$(LIBDIR)/libtp.so.$(LIBTP_VERSION)
+	ln -sf libtp.so.$(LIBTP_VERSION) $(DESTDIR)$(LIBDIR)/libtp.so.$(SOMAJOR)
 	ln -sf libtp.so.$(SOMAJOR) $(DESTDIR)$(LIBDIR)/libtp.so
 	cp -f src/tp/tp.h $(DESTDIR)$(INCLUDEDIR)/tp.h
 	cp -f man/tpmap.1 $(DESTDIR)$(MANDIR)/man1/tpmap.1
 	cp -f man/libtp.3 $(DESTDIR)$(MANDIR)/man3/libtp.3
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(LIBTP_VERSION)|' \
 		libtp.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/libtp.pc
 	mkdir -p $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
 		$(DESTDIR)$(FISHCOMPDIR)
@@ -383,7 +387,7 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tpmap $(DESTDIR)$(LIBDIR)/libtp.a \
 		$(DESTDIR)$(LIBDIR)/libtp.so $(DESTDIR)$(LIBDIR)/libtp.so.$(SOMAJOR) \
-		$(DESTDIR)$(LIBDIR)/libtp.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/libtp.so.$(LIBTP_VERSION) \
 		$(DESTDIR)$(INCLUDEDIR)/tp.h $(DESTDIR)$(PKGCONFIGDIR)/libtp.pc \
 		$(DESTDIR)$(MANDIR)/man1/tpmap.1 $(DESTDIR)$(MANDIR)/man3/libtp.3 \
 		$(DESTDIR)$(BASHCOMPDIR)/tpmap $(DESTDIR)$(ZSHCOMPDIR)/_tpmap \

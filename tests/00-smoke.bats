@@ -6,7 +6,7 @@ load test_helper
 
 @test "tpmap --version prints the version and exits 0" {
 	run -0 --separate-stderr tpmap --version
-	[ "${lines[0]}" = "tpmap 0.1.0 (libtp 0.1.0)" ]
+	[ "${lines[0]}" = "tpmap 0.1.0 (libtp 1.0.0)" ]
 	[ "$stderr" = "" ]
 }
 

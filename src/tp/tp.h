@@ -41,8 +41,8 @@
 extern "C" {
 #endif
 
-#define TP_VERSION_MAJOR 0
-#define TP_VERSION_MINOR 1
+#define TP_VERSION_MAJOR 1
+#define TP_VERSION_MINOR 0
 #define TP_VERSION_PATCH 0
 
 /* Wait without limit; for every timeout_ns parameter. */
