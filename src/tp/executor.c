@@ -229,6 +229,7 @@ break_executor(struct tp_executor *ex)
 		pthread_mutex_lock(&f->mu);
 		f->ex = NULL;
 		/* Without it on ENOMEM: the status says enough. */
+		free(f->message);
 		f->message = strdup("a worker initializer failed");
 		tp__future_settle_locked(f, TP_DONE, ENOTRECOVERABLE, NULL,
 		    &cbs);

@@ -5,8 +5,9 @@
  * helpers that move a future to its final state.  Never installed.
  *
  * Lock order (also stated in executor.c): executor lock, then future lock,
- * then waiter lock.  Several futures are never locked at once.  No user
- * code (task, callback, hook, producer) runs while a libtp lock is held.
+ * then waiter lock; a pushed map's lock (map.c) comes before them all.
+ * Several futures are never locked at once.  No user code (task,
+ * callback, hook, producer, initializer) runs while a libtp lock is held.
  */
 #ifndef TP_INTERNAL_H
 #define TP_INTERNAL_H
