@@ -2691,20 +2691,25 @@ thread_names(const char *prefix, char *buf, size_t size)
 struct namer {
 	struct meet m;
 	const char *prefix;
-	char names[300];
+	pthread_mutex_t mu;
+	char names[300];	/* under mu: every task finds the same */
 };
 
 static int
 task_names(struct tp_future *self, void *arg, void **result)
 {
 	struct namer *nm = arg;
+	char names[sizeof(nm->names)];
 
 	(void)self;
 	(void)result;
 	ev_post(&nm->m.arrived);
 	ev_wait(&nm->m.arrived, nm->m.n);
 	/* Every worker is alive and named until all have read. */
-	thread_names(nm->prefix, nm->names, sizeof(nm->names));
+	thread_names(nm->prefix, names, sizeof(names));
+	CHECK(0, pthread_mutex_lock(&nm->mu));
+	memcpy(nm->names, names, sizeof(names));
+	CHECK(0, pthread_mutex_unlock(&nm->mu));
 	ev_post(&nm->m.arrived);
 	ev_wait(&nm->m.arrived, 2 * nm->m.n);
 	return 0;
@@ -2719,6 +2724,7 @@ names_run(const char *prefix, const char *match, unsigned n)
 	unsigned i;
 
 	memset(&nm, 0, sizeof(nm));
+	CHECK(0, pthread_mutex_init(&nm.mu, NULL));
 	ev_init(&nm.m.arrived);
 	nm.m.n = (int)n;
 	nm.prefix = match;
@@ -2729,6 +2735,7 @@ names_run(const char *prefix, const char *match, unsigned n)
 	tp_executor_free(ex);
 	printf("prefix %s: %s\n", prefix, nm.names);
 	ev_destroy(&nm.m.arrived);
+	CHECK(0, pthread_mutex_destroy(&nm.mu));
 }
 
 static void
@@ -4293,13 +4300,14 @@ sc_map_next_poll(void)
 
 /*
  * TP_MAP_STOP_ON_ERROR on one worker: 0 and 1 succeed, 2 fails, 3 is
- * running (held) when 2 is returned, 4 and 5 are queued.
+ * running (held) when 2 is returned, 4 and 5 are queued.  0 is held until
+ * the last item is produced, so that all six are.
  */
 static void
 sc_map_stop_on_error(void)
 {
 	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
-	struct event gate, started;
+	struct event gate, gate0, started;
 	struct tp_executor *ex;
 	struct tp_future *f;
 	struct producer p;
@@ -4308,15 +4316,18 @@ sc_map_stop_on_error(void)
 	int i, id, st;
 
 	ev_init(&gate);
+	ev_init(&gate0);
 	ev_init(&started);
 	for (i = 0; i < 6; i++) {
 		job_init(&j[i], i, NULL);
 		j[i].result = &j[i];
 	}
+	j[0].gate = &gate0;
 	j[2].status = EIO;
 	j[3].started = &started;
 	j[3].gate = &gate;
 	producer_init(&p, j, 6);
+	p.open_behind = 6;
 	ex = executor(1, 0, NULL, NULL);
 	opts.window = 6;
 	opts.drop = drop_record;
@@ -4342,6 +4353,7 @@ sc_map_stop_on_error(void)
 		    atomic_load(&j[i].runs));
 	tp_executor_free(ex);
 	ev_destroy(&gate);
+	ev_destroy(&gate0);
 	ev_destroy(&started);
 }
 
