@@ -159,8 +159,8 @@ typedef void tp_worker_fini_fn(void *arg);
  *                Linux keeps; copied.  Where pthread_setname_np does not
  *                exist, the workers keep the name they inherit.  NULL:
  *                they keep it too.
- * The structure grew in libtp 1 (from on_done_arg on): a program built
- * against libtp 0 must be rebuilt.
+ * The structure grew in libtp 1 (the fields after on_done_arg): a program
+ * built against libtp 0 must be rebuilt.
  */
 struct tp_executor_opts {
 	size_t max_queued;
@@ -199,7 +199,7 @@ struct tp_executor_info {
  *                look-ahead; 1 means no look-ahead); 0: 64 per worker
  *                of the executor, enough that the workers rarely wait
  *                for the consumer or it for them.
- *   timeout_ns   deadline for the whole map, counted from tp_map_create;
+ *   timeout_ns   deadline for the whole map, counted from its creation;
  *                0 in the struct means no limit (TP_FOREVER also does).
  *   drop         see tp_map_drop_fn; NULL: items are simply forgotten.
  *   flags        0, or TP_MAP_STOP_ON_ERROR.
