@@ -494,6 +494,15 @@ lib_expect() {
 	EOF
 }
 
+@test "shutdown from a thread that took a joined worker's id is no worker's shutdown" {
+	lib_run shutdown-after-join
+	lib_expect <<-'EOF'
+		shutdown: 0
+		shutdown again from a thread started since: 0
+		task: DONE, runs 1
+	EOF
+}
+
 # ---- wait -------------------------------------------------------------------
 
 @test "tp_wait FIRST_COMPLETED returns once one future has finished" {

@@ -55,6 +55,16 @@ struct tp_executor {
 	pthread_attr_t attr;		/* for the workers started later */
 };
 
+/*
+ * The executor the current thread is a worker of, set by the worker itself
+ * as it starts; NULL on every other thread.  "Am I one of ex's workers?"
+ * cannot be answered by comparing pthread_self() with the ids of the
+ * threads ex started: once a worker has been joined, its id may be handed
+ * to a new thread (glibc reuses the joined thread's stack, and the id is
+ * its address), which would then pass for a worker.
+ */
+static _Thread_local struct tp_executor *current_ex;
+
 /* Publish the queue length for a spinning worker; under ex->mu. */
 static void
 hint(struct tp_executor *ex)
@@ -179,6 +189,7 @@ worker(void *arg)
 
 	int spun = 0;
 
+	current_ex = ex;
 	pthread_mutex_lock(&ex->mu);
 	for (;;) {
 		while (tp__list_empty(&ex->queue) && !ex->shutdown) {
@@ -398,18 +409,6 @@ tp__executor_nworkers(const struct tp_executor *ex)
 	return ex->maxworkers;
 }
 
-static int
-is_worker(const struct tp_executor *ex)
-{
-	pthread_t self = pthread_self();
-	unsigned i;
-
-	for (i = 0; i < ex->nworkers; i++)
-		if (pthread_equal(self, ex->threads[i]))
-			return 1;
-	return 0;
-}
-
 /* Cancel every queued future; called with ex->mu held, which it drops
  * while running the callbacks and takes again. */
 static void
@@ -448,7 +447,7 @@ tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
 		pthread_mutex_unlock(&ex->mu);
 		return 0;
 	}
-	if (is_worker(ex)) {
+	if (current_ex == ex) {
 		pthread_mutex_unlock(&ex->mu);
 		return EDEADLK;
 	}

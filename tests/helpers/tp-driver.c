@@ -2137,6 +2137,48 @@ sc_shutdown_edeadlk_callback(void)
 	ev_destroy(&gate);
 }
 
+/* A thread started after the executor's workers were joined. */
+struct latecomer {
+	struct tp_executor *ex;
+	int rc;
+};
+
+static void *
+th_latecomer(void *arg)
+{
+	struct latecomer *l = arg;
+
+	l->rc = tp_executor_shutdown(l->ex, 1, 0);
+	tp_executor_free(l->ex);
+	return NULL;
+}
+
+/*
+ * glibc hands a new thread the stack, and so the thread id, of the thread
+ * joined last: here the executor's only worker.  The new thread is no
+ * worker, whatever its id, so its shutdown is harmless and returns 0.
+ */
+static void
+sc_shutdown_after_join(void)
+{
+	struct latecomer l;
+	struct tp_future *f;
+	struct job j;
+
+	memset(&l, 0, sizeof(l));
+	l.ex = executor(1, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	f = submit(l.ex, &j);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(l.ex, 1, 0)));
+	join(spawn(th_latecomer, &l));
+	printf("shutdown again from a thread started since: %s\n",
+	    errname(l.rc));
+	printf("task: %s, runs %d\n", statename(tp_future_state(f)),
+	    atomic_load(&j.runs));
+	tp_future_release(f);
+}
+
 struct sigcheck {
 	char blocked[256];
 	char unblocked[256];
@@ -3898,6 +3940,7 @@ static const struct scenario scenarios[] = {
 	{ "free-runs-queued", sc_free_runs_queued },
 	{ "shutdown-edeadlk", sc_shutdown_edeadlk },
 	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
+	{ "shutdown-after-join", sc_shutdown_after_join },
 	{ "worker-signals", sc_worker_signals },
 	{ "wait-first-completed", sc_wait_first_completed },
 	{ "wait-first-exception", sc_wait_first_exception },
