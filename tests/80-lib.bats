@@ -503,6 +503,17 @@ lib_expect() {
 	EOF
 }
 
+@test "shutdown with cancel_pending cancels every queued task, even as workers free up" {
+	lib_run shutdown-cancel-pending-all
+	lib_expect <<-'EOF'
+		shutdown: 0
+		queued: 10, cancelled: 10, run: 0, callbacks: 10
+		a queued task started during the shutdown: no
+		A0: DONE
+		A1: DONE
+	EOF
+}
+
 # ---- wait -------------------------------------------------------------------
 
 @test "tp_wait FIRST_COMPLETED returns once one future has finished" {

@@ -409,10 +409,16 @@ tp__executor_nworkers(const struct tp_executor *ex)
 	return ex->maxworkers;
 }
 
-/* Cancel every queued future; called with ex->mu held, which it drops
- * while running the callbacks and takes again. */
+/*
+ * Cancel every queued future, all under ex->mu (held by the caller), so
+ * that no worker that frees up meanwhile takes one: a shutdown that
+ * cancels pending tasks cancels every one of them.  The futures go to
+ * *cancelled through their qlink, with their callbacks put back in their
+ * own callback fields (unused once a future has finished), for
+ * run_cancelled to run with no lock held.
+ */
 static void
-cancel_queued(struct tp_executor *ex)
+cancel_queued(struct tp_executor *ex, struct tp__link *cancelled)
 {
 	struct tp__link *l;
 	struct tp_future *f;
@@ -420,29 +426,54 @@ cancel_queued(struct tp_executor *ex)
 
 	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
 		f = tp__container(l, struct tp_future, qlink);
-		ex->nqueued--;
-		hint(ex);
 		pthread_mutex_lock(&f->mu);
 		tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
+		f->cb0 = cbs.first;
+		f->cbs = cbs.rest;
 		pthread_mutex_unlock(&f->mu);
-		pthread_mutex_unlock(&ex->mu);
+		tp__list_push_back(cancelled, &f->qlink);
+	}
+	ex->nqueued = 0;
+	hint(ex);
+}
+
+/* Run the callbacks of the futures cancel_queued cancelled; no lock held.
+ * Those futures are final, so nothing else touches their callback fields. */
+static void
+run_cancelled(struct tp_executor *ex, struct tp__link *cancelled)
+{
+	struct tp__link *l;
+	struct tp_future *f;
+	struct tp__cblist cbs;
+
+	while ((l = tp__list_pop_front(cancelled)) != NULL) {
+		f = tp__container(l, struct tp_future, qlink);
+		cbs.first = f->cb0;
+		cbs.rest = f->cbs;
+		f->cb0.fn = NULL;
+		f->cbs = NULL;
 		finish(ex, f, &cbs);
-		pthread_mutex_lock(&ex->mu);
 	}
 }
 
 int
 tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
 {
+	struct tp__link cancelled;
 	unsigned i;
 
+	tp__list_init(&cancelled);
 	pthread_mutex_lock(&ex->mu);
 	ex->shutdown = 1;
 	hint(ex);
 	pthread_cond_broadcast(&ex->work);
 	pthread_cond_broadcast(&ex->space);
-	if (cancel_pending)
-		cancel_queued(ex);
+	if (cancel_pending && !tp__list_empty(&ex->queue)) {
+		cancel_queued(ex, &cancelled);
+		pthread_mutex_unlock(&ex->mu);
+		run_cancelled(ex, &cancelled);
+		pthread_mutex_lock(&ex->mu);
+	}
 	if (!wait) {
 		pthread_mutex_unlock(&ex->mu);
 		return 0;

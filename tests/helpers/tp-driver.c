@@ -2179,6 +2179,86 @@ sc_shutdown_after_join(void)
 	tp_future_release(f);
 }
 
+/* The first cancelled future's callback, run by the shutdown. */
+struct freeing {
+	struct event *gates[2];
+	struct event *started;
+	int bstarted;
+	struct tp_executor *ex;	/* freed by the first call */
+	atomic_int calls;
+};
+
+/*
+ * Free the workers held in A0 and A1 while the shutdown is cancelling: a
+ * worker that takes a task still queued would start it at once, so a
+ * task started within GRACE_MS is one the shutdown failed to cancel.
+ */
+static void
+cb_free_workers(struct tp_future *f, void *arg)
+{
+	struct freeing *fr = arg;
+
+	(void)f;
+	if (atomic_fetch_add(&fr->calls, 1) != 0)
+		return;
+	ev_post(fr->gates[0]);
+	ev_post(fr->gates[1]);
+	fr->bstarted = ev_wait_ms(fr->started, 1, GRACE_MS) == 0;
+}
+
+static void
+sc_shutdown_cancel_pending_all(void)
+{
+	enum { NB = 10 };
+	struct event gates[2], astarted, bstarted;
+	struct tp_future *fa[2], *fb[NB];
+	struct tp_executor *ex;
+	struct freeing fr;
+	struct job a[2], b[NB];
+	int i, cancelled, runs;
+
+	ev_init(&astarted);
+	ev_init(&bstarted);
+	memset(&fr, 0, sizeof(fr));
+	atomic_init(&fr.calls, 0);
+	fr.started = &bstarted;
+	ex = executor(2, 0, NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		ev_init(&gates[i]);
+		job_init(&a[i], i, "A");
+		a[i].started = &astarted;
+		a[i].gate = &gates[i];
+		fa[i] = submit(ex, &a[i]);
+		fr.gates[i] = &gates[i];
+	}
+	ev_wait(&astarted, 2);
+	for (i = 0; i < NB; i++) {
+		job_init(&b[i], 2 + i, "B");
+		b[i].started = &bstarted;
+		fb[i] = submit(ex, &b[i]);
+		CHECK(0, tp_future_on_done(fb[i], cb_free_workers, &fr));
+	}
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 1)));
+	cancelled = runs = 0;
+	for (i = 0; i < NB; i++) {
+		cancelled += tp_future_state(fb[i]) == TP_CANCELLED;
+		runs += atomic_load(&b[i].runs);
+	}
+	printf("queued: %d, cancelled: %d, run: %d, callbacks: %d\n", NB,
+	    cancelled, runs, atomic_load(&fr.calls));
+	printf("a queued task started during the shutdown: %s\n",
+	    yesno(fr.bstarted));
+	for (i = 0; i < 2; i++)
+		printf("A%d: %s\n", i, statename(tp_future_state(fa[i])));
+	release_all(fa, 2);
+	release_all(fb, NB);
+	tp_executor_free(ex);
+	for (i = 0; i < 2; i++)
+		ev_destroy(&gates[i]);
+	ev_destroy(&astarted);
+	ev_destroy(&bstarted);
+}
+
 struct sigcheck {
 	char blocked[256];
 	char unblocked[256];
@@ -3941,6 +4021,7 @@ static const struct scenario scenarios[] = {
 	{ "shutdown-edeadlk", sc_shutdown_edeadlk },
 	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
 	{ "shutdown-after-join", sc_shutdown_after_join },
+	{ "shutdown-cancel-pending-all", sc_shutdown_cancel_pending_all },
 	{ "worker-signals", sc_worker_signals },
 	{ "wait-first-completed", sc_wait_first_completed },
 	{ "wait-first-exception", sc_wait_first_exception },
