@@ -514,6 +514,18 @@ lib_expect() {
 	EOF
 }
 
+@test "a done callback run by shutdown with cancel_pending may free the executor" {
+	lib_run shutdown-callback-frees
+	lib_expect <<-'EOF'
+		shutdown: 0
+		B's callback freed the executor
+		A: DONE, runs 1
+		B: CANCELLED, runs 0
+		C: CANCELLED, runs 0
+		callbacks: 2, executor callbacks: 3
+	EOF
+}
+
 # ---- wait -------------------------------------------------------------------
 
 @test "tp_wait FIRST_COMPLETED returns once one future has finished" {

@@ -17,7 +17,8 @@
  * future's lock while the future is PENDING (which implies the executor is
  * alive, since it cannot be freed while it has queued work), so that the
  * executor outlives its use of ex->mu even if the future finishes and the
- * executor is freed meanwhile.
+ * executor is freed meanwhile.  tp_executor_shutdown holds one too, for
+ * the callbacks of the futures it cancels may free the executor.
  */
 /* For glibc's adaptive mutex type, used when it exists (see below). */
 #define _GNU_SOURCE
@@ -456,8 +457,8 @@ run_cancelled(struct tp_executor *ex, struct tp__link *cancelled)
 	}
 }
 
-int
-tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
+static int
+shut_down(struct tp_executor *ex, int wait, int cancel_pending)
 {
 	struct tp__link cancelled;
 	unsigned i;
@@ -500,6 +501,22 @@ tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
 	pthread_cond_broadcast(&ex->joined_cv);
 	pthread_mutex_unlock(&ex->mu);
 	return 0;
+}
+
+/*
+ * A done callback that the shutdown runs may call tp_executor_free, since
+ * this thread is not a worker; the reference held meanwhile keeps ex
+ * alive until the shutdown is done with it.
+ */
+int
+tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
+{
+	int e;
+
+	tp__executor_ref(ex);
+	e = shut_down(ex, wait, cancel_pending);
+	tp__executor_unref(ex);
+	return e;
 }
 
 void

@@ -2259,6 +2259,62 @@ sc_shutdown_cancel_pending_all(void)
 	ev_destroy(&bstarted);
 }
 
+/* Let the worker go, then free the executor being shut down. */
+static void
+cb_free_executor(struct tp_future *f, void *arg)
+{
+	struct freeing *fr = arg;
+
+	if (atomic_fetch_add(&fr->calls, 1) != 0)
+		return;
+	ev_post(fr->gates[0]);
+	tp_executor_free(fr->ex);
+	note("%s's callback freed the executor",
+	    ((struct job *)tp_future_arg(f))->name);
+}
+
+static void
+sc_shutdown_callback_frees(void)
+{
+	struct event started, gate;
+	struct tp_future *fs[3];
+	struct tp_executor *ex;
+	struct freeing fr;
+	atomic_int execs;
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	memset(&fr, 0, sizeof(fr));
+	atomic_init(&fr.calls, 0);
+	atomic_init(&execs, 0);
+	fr.gates[0] = &gate;
+	/* An executor-level callback too: it runs after B's own. */
+	ex = executor(1, 0, cb_count, &execs);
+	fr.ex = ex;
+	job_init(&j[0], 0, "A");
+	j[0].started = &started;
+	j[0].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	for (i = 1; i < 3; i++) {
+		job_init(&j[i], i, i == 1 ? "B" : "C");
+		fs[i] = submit(ex, &j[i]);
+		CHECK(0, tp_future_on_done(fs[i], cb_free_executor, &fr));
+	}
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 1)));
+	notes_print();
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs));
+	printf("callbacks: %d, executor callbacks: %d\n",
+	    atomic_load(&fr.calls), atomic_load(&execs));
+	release_all(fs, 3);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
 struct sigcheck {
 	char blocked[256];
 	char unblocked[256];
@@ -4022,6 +4078,7 @@ static const struct scenario scenarios[] = {
 	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
 	{ "shutdown-after-join", sc_shutdown_after_join },
 	{ "shutdown-cancel-pending-all", sc_shutdown_cancel_pending_all },
+	{ "shutdown-callback-frees", sc_shutdown_callback_frees },
 	{ "worker-signals", sc_worker_signals },
 	{ "wait-first-completed", sc_wait_first_completed },
 	{ "wait-first-exception", sc_wait_first_exception },
