@@ -769,6 +769,17 @@ lib_expect() {
 	EOF
 }
 
+@test "a timeout as long as int64_t allows waits like no timeout, in map and elsewhere" {
+	lib_run map-timeout-max
+	lib_expect <<-'EOF'
+		rounds: 6, item 0 returned: 6, next returned early: 0
+		wait: 0
+		result: 0
+		tp_wait: 0
+		as_completed: 0
+	EOF
+}
+
 @test "map returns a producer error after the futures before it" {
 	lib_run map-producer-error
 	lib_expect <<-'EOF'

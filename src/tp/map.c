@@ -85,19 +85,30 @@ produce(struct tp_map *m)
 	m->count++;
 }
 
-/* Nanoseconds left before the map's deadline, at least 0; or TP_FOREVER. */
+/*
+ * Nanoseconds left before the map's deadline, at least 0; or TP_FOREVER.
+ * A deadline set with a timeout near INT64_MAX can lie more seconds ahead
+ * than fit an int64_t in nanoseconds, once the clock's nanoseconds have
+ * carried into its seconds: that saturates at INT64_MAX (292 years), which
+ * tp__deadline turns back into as distant a deadline.
+ */
 static int64_t
 remaining(const struct tp_map *m)
 {
 	struct timespec now;
-	int64_t ns;
+	int64_t sec;
+	long nsec;
 
 	if (!m->has_deadline)
 		return TP_FOREVER;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (int64_t)(m->deadline.tv_sec - now.tv_sec) * TP_SEC +
-	    (m->deadline.tv_nsec - now.tv_nsec);
-	return ns > 0 ? ns : 0;
+	sec = (int64_t)(m->deadline.tv_sec - now.tv_sec);
+	nsec = m->deadline.tv_nsec - now.tv_nsec;
+	if (sec < 0 || (sec == 0 && nsec <= 0))
+		return 0;
+	if (sec >= INT64_MAX / TP_SEC)
+		return INT64_MAX;
+	return sec * TP_SEC + nsec;
 }
 
 int

@@ -3323,6 +3323,74 @@ sc_map_timeout(void)
 	ev_destroy(&started);
 }
 
+/*
+ * A map whose deadline is as far away as an int64_t allows: it waits for
+ * its futures like a map without one.  The nanoseconds left before the
+ * deadline do not fit an int64_t once the clock has carried a second into
+ * the deadline's tv_sec, which it does for about 85% of the start times;
+ * several rounds make sure one of them does.  The round's gate opens after
+ * GRACE_MS, when tp_map_next is waiting, unless it has returned early.
+ */
+static void
+sc_map_timeout_max(void)
+{
+	enum { ROUNDS = 6 };
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started, returned;
+	struct tp_future *f, *done[1], *not_done[1];
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct producer p;
+	struct opener o;
+	struct tp_map *m;
+	struct job j[1];
+	size_t nd, nn;
+	pthread_t t;
+	int r, id, rc, premature = 0, ok = 0;
+
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 1;
+	opts.timeout_ns = INT64_MAX;
+	for (r = 0; r < ROUNDS; r++) {
+		ev_init(&started);
+		ev_init(&returned);
+		map_jobs(j, 1, &gate, &started);
+		producer_init(&p, j, 1);
+		CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+		opener_init(&o, &returned);
+		o.gates[o.ngates++] = &gate;
+		t = spawn(th_opener, &o);
+		rc = map_take(m, &p, &id);
+		ev_post(&returned);
+		join(t);
+		premature += o.premature;
+		ok += rc == 0 && id == 0;
+		if (rc != 0)
+			printf("round %d: next: %s\n", r, errname(rc));
+		CHECK(ENOENT, map_take(m, &p, &id));
+		tp_map_free(m);
+		ev_destroy(&gate);
+		ev_destroy(&started);
+		ev_destroy(&returned);
+	}
+	printf("rounds: %d, item 0 returned: %d, next returned early: %d\n",
+	    ROUNDS, ok, premature);
+
+	/* Every other timeout adds to the clock the same way. */
+	job_init(&j[0], 0, NULL);
+	f = submit(ex, &j[0]);
+	printf("wait: %s\n", errname(tp_future_wait(f, INT64_MAX)));
+	printf("result: %s\n", errname(tp_future_result(f, INT64_MAX, NULL,
+	    NULL)));
+	printf("tp_wait: %s\n", errname(tp_wait(&f, 1, TP_ALL_COMPLETED,
+	    INT64_MAX, done, &nd, not_done, &nn)));
+	CHECK(0, tp_as_completed_create(&ac, &f, 1, INT64_MAX));
+	printf("as_completed: %s\n", errname(tp_as_completed_next(ac, &f)));
+	tp_as_completed_free(ac);
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
 static void
 sc_map_producer_error(void)
 {
@@ -4103,6 +4171,7 @@ static const struct scenario scenarios[] = {
 	{ "map-window-one", sc_map_window_one },
 	{ "map-window-default", sc_map_window_default },
 	{ "map-timeout", sc_map_timeout },
+	{ "map-timeout-max", sc_map_timeout_max },
 	{ "map-producer-error", sc_map_producer_error },
 	{ "map-end", sc_map_end },
 	{ "map-free-drop", sc_map_free_drop },
