@@ -142,8 +142,10 @@ libtp.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-libtp.so: $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libtp.so.$(SOMAJOR) $(ALL_LDFLAGS) \
+# src/tp/libtp.ver exports tp.h's functions and nothing else.
+libtp.so: $(LIB_OBJ) src/tp/libtp.ver
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libtp.so.$(SOMAJOR) \
+		-Wl,--version-script=src/tp/libtp.ver $(ALL_LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(LDLIBS)
 
 tpmap: $(CLI_OBJ) $(COMPAT_OBJ) libtp.a

@@ -33,6 +33,26 @@ lib_expect() {
 	fi
 }
 
+# ---- the shared library -----------------------------------------------------
+
+# The functions tp.h declares, one a line, sorted (tp.h writes the return
+# type and the name of each declaration on one line).
+tp_h_functions() {
+	sed -n '/^typedef/d; s/^[a-z][^(]*[ *]\(tp_[a-z0-9_]*\)(.*/\1/p' \
+	    "$TPMAP_ROOT/src/tp/tp.h" | sort
+}
+
+@test "libtp.so exports exactly the functions tp.h declares, versioned" {
+	local want got
+
+	want=$(tp_h_functions)
+	[ -n "$want" ]
+	# Defined dynamic symbols but the version node itself (type A).
+	got=$(nm -D --defined-only "$TPMAP_ROOT/libtp.so" |
+	    awk '$2 != "A" { print $3 }' | sort)
+	diff <(echo "$want" | sed 's/$/@@LIBTP_0/') <(echo "$got")
+}
+
 # ---- executors --------------------------------------------------------------
 
 @test "an executor runs as many tasks at once as it has workers" {
