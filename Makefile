@@ -127,8 +127,8 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
 	src/tpmap/progress.o src/tpmap/jobserver.o src/tpmap/job.o \
 	src/tpmap/spool.o src/tpmap/build.o src/tpmap/source.o \
 	src/tpmap/runner.o src/tpmap/pace.o
-HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
-	tests/helpers/cgroup-cpus
+HELPERS = tests/helpers/tp-driver tests/helpers/tp-driver-so \
+	tests/helpers/showargs tests/helpers/peakrss tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
@@ -154,6 +154,17 @@ tpmap: $(CLI_OBJ) $(COMPAT_OBJ) libtp.a
 
 tests/helpers/tp-driver: tests/helpers/tp-driver.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
+
+# The same driver against libtp.so, for 80-lib to run every scenario
+# through the exported symbols too.  It finds the library in the tree by
+# its soname, through the link libtp.so.MAJOR and an $ORIGIN rpath.
+libtp.so.$(SOMAJOR): libtp.so
+	ln -sf libtp.so $@
+
+tests/helpers/tp-driver-so: tests/helpers/tp-driver.o libtp.so \
+		libtp.so.$(SOMAJOR)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -L. -ltp \
+		-Wl,-rpath,'$$ORIGIN/../..' $(LDLIBS)
 
 tests/helpers/showargs: tests/helpers/showargs.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
@@ -393,8 +404,8 @@ uninstall:
 
 clean:
 	rm -f $(OBJ) $(OBJ:.o=.d) src/compat/compat.o src/compat/compat.d \
-		libtp.a libtp.so tpmap $(HELPERS) $(BENCH) compile.stamp \
-		link.stamp version.stamp
+		libtp.a libtp.so libtp.so.$(SOMAJOR) tpmap $(HELPERS) $(BENCH) \
+		compile.stamp link.stamp version.stamp
 	rm -rf $(FUZZ_BIN)
 
 -include $(OBJ:.o=.d)

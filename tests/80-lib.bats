@@ -12,12 +12,34 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 # Run one tp-driver scenario.  Unlike a bare `run -0`, show what the driver
-# printed on both streams when it fails.
+# printed on both streams when it fails.  The scenario runs against
+# libtp.a ($TP_DRIVER), then, unless TP_DRIVER_SO is empty, against
+# libtp.so ($TP_DRIVER_SO), which must print the same; $output is the
+# first run's, for lib_expect.
 lib_run() {
+	local first
+
 	run --separate-stderr "$TP_DRIVER" "$@"
+	lib_ok "$TP_DRIVER" "$@" || return 1
+	[ -n "$TP_DRIVER_SO" ] || return 0
+	first=$output
+	run --separate-stderr "$TP_DRIVER_SO" "$@"
+	lib_ok "$TP_DRIVER_SO" "$@" || return 1
+	if [ "$output" != "$first" ]; then
+		printf -- '--- %s %s\n%s\n--- %s %s\n%s\n' "$TP_DRIVER" "$*" \
+		    "$first" "$TP_DRIVER_SO" "$*" "$output" >&2
+		return 1
+	fi
+}
+
+# lib_ok DRIVER ARGS...: the run of DRIVER just made exited 0, silently.
+lib_ok() {
+	local driver=$1
+
+	shift
 	if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
-		printf 'tp-driver %s: exit status %s\n--- stdout\n%s\n--- stderr\n%s\n' \
-		    "$*" "$status" "$output" "$stderr" >&2
+		printf '%s %s: exit status %s\n--- stdout\n%s\n--- stderr\n%s\n' \
+		    "$driver" "$*" "$status" "$output" "$stderr" >&2
 		return 1
 	fi
 }
