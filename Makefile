@@ -372,6 +372,14 @@ $(FUZZ_RUNS): fuzz-run-%: fuzz
 		echo "not ok - $*: see $(FUZZ_BIN)/$*.log"; exit 1; \
 	fi
 
+# A shared library installed for the running system must be made known to
+# the dynamic linker's cache, or programs linked with -ltp fail to start
+# ("libtp.so.0: cannot open shared object file").  install runs LDCONFIG
+# when it installs as root without DESTDIR; a staged install (DESTDIR, as
+# a package build makes) leaves it to the package's own triggers, and a
+# user who cannot update the cache is told what to do.
+LDCONFIG ?= ldconfig
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
@@ -392,6 +400,14 @@ install: all
 	cp -f completions/tpmap.bash $(DESTDIR)$(BASHCOMPDIR)/tpmap
 	cp -f completions/_tpmap $(DESTDIR)$(ZSHCOMPDIR)/_tpmap
 	cp -f completions/tpmap.fish $(DESTDIR)$(FISHCOMPDIR)/tpmap.fish
+	@if [ -n "$(DESTDIR)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo '$(LDCONFIG)'; $(LDCONFIG) || \
+			echo 'warning: $(LDCONFIG) failed: run it again' >&2; \
+	else \
+		echo 'note: as root, run ldconfig (or add $(LIBDIR) to LD_LIBRARY_PATH),' \
+			'so that programs linked with -ltp find libtp.so.$(SOMAJOR)'; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tpmap $(DESTDIR)$(LIBDIR)/libtp.a \
