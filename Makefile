@@ -132,8 +132,8 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
 	src/tpmap/progress.o src/tpmap/jobserver.o src/tpmap/job.o \
 	src/tpmap/spool.o src/tpmap/build.o src/tpmap/source.o \
 	src/tpmap/runner.o src/tpmap/pace.o
-HELPERS = tests/helpers/tp-driver tests/helpers/showargs tests/helpers/peakrss \
-	tests/helpers/cgroup-cpus
+HELPERS = tests/helpers/tp-driver tests/helpers/tp-driver-so \
+	tests/helpers/showargs tests/helpers/peakrss tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
@@ -147,8 +147,10 @@ libtp.a: $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
-libtp.so: $(LIB_OBJ)
-	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libtp.so.$(SOMAJOR) $(ALL_LDFLAGS) \
+# src/tp/libtp.ver exports tp.h's functions and nothing else.
+libtp.so: $(LIB_OBJ) src/tp/libtp.ver
+	$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,libtp.so.$(SOMAJOR) \
+		-Wl,--version-script=src/tp/libtp.ver $(ALL_LDFLAGS) \
 		-o $@ $(LIB_OBJ) $(LDLIBS)
 
 tpmap: $(CLI_OBJ) $(COMPAT_OBJ) libtp.a
@@ -157,6 +159,17 @@ tpmap: $(CLI_OBJ) $(COMPAT_OBJ) libtp.a
 
 tests/helpers/tp-driver: tests/helpers/tp-driver.o libtp.a
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< libtp.a $(LDLIBS)
+
+# The same driver against libtp.so, for 80-lib to run every scenario
+# through the exported symbols too.  It finds the library in the tree by
+# its soname, through the link libtp.so.MAJOR and an $ORIGIN rpath.
+libtp.so.$(SOMAJOR): libtp.so
+	ln -sf libtp.so $@
+
+tests/helpers/tp-driver-so: tests/helpers/tp-driver.o libtp.so \
+		libtp.so.$(SOMAJOR)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< -L. -ltp \
+		-Wl,-rpath,'$$ORIGIN/../..' $(LDLIBS)
 
 tests/helpers/showargs: tests/helpers/showargs.o
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(LDLIBS)
@@ -363,6 +376,14 @@ $(FUZZ_RUNS): fuzz-run-%: fuzz
 		echo "not ok - $*: see $(FUZZ_BIN)/$*.log"; exit 1; \
 	fi
 
+# A shared library installed for the running system must be made known to
+# the dynamic linker's cache, or programs linked with -ltp fail to start
+# ("libtp.so.1: cannot open shared object file").  install runs LDCONFIG
+# when it installs as root without DESTDIR; a staged install (DESTDIR, as
+# a package build makes) leaves it to the package's own triggers, and a
+# user who cannot update the cache is told what to do.
+LDCONFIG ?= ldconfig
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
@@ -383,6 +404,14 @@ install: all
 	cp -f completions/tpmap.bash $(DESTDIR)$(BASHCOMPDIR)/tpmap
 	cp -f completions/_tpmap $(DESTDIR)$(ZSHCOMPDIR)/_tpmap
 	cp -f completions/tpmap.fish $(DESTDIR)$(FISHCOMPDIR)/tpmap.fish
+	@if [ -n "$(DESTDIR)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		echo '$(LDCONFIG)'; $(LDCONFIG) || \
+			echo 'warning: $(LDCONFIG) failed: run it again' >&2; \
+	else \
+		echo 'note: as root, run ldconfig (or add $(LIBDIR) to LD_LIBRARY_PATH),' \
+			'so that programs linked with -ltp find libtp.so.$(SOMAJOR)'; \
+	fi
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/tpmap $(DESTDIR)$(LIBDIR)/libtp.a \
@@ -395,8 +424,8 @@ uninstall:
 
 clean:
 	rm -f $(OBJ) $(OBJ:.o=.d) src/compat/compat.o src/compat/compat.d \
-		libtp.a libtp.so tpmap $(HELPERS) $(BENCH) compile.stamp \
-		link.stamp version.stamp
+		libtp.a libtp.so libtp.so.$(SOMAJOR) tpmap $(HELPERS) $(BENCH) \
+		compile.stamp link.stamp version.stamp
 	rm -rf $(FUZZ_BIN)
 
 -include $(OBJ:.o=.d)

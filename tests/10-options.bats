@@ -57,6 +57,15 @@ fish_opts() {
 	[ "$output" = "" ]
 }
 
+# groff, which man(1) uses on most systems, at the 80 columns of a
+# terminal (a line length of 78n, as man-db sets it).
+@test "both man pages render without groff warnings" {
+	command -v groff >/dev/null || skip "groff is not installed"
+	run -0 --separate-stderr groff -mandoc -Tutf8 -ww -rLL=78n -z \
+		"$TPMAP_ROOT/man/tpmap.1" "$TPMAP_ROOT/man/libtp.3"
+	[ "$stderr" = "" ]
+}
+
 @test "bash completion lists exactly the options of --help" {
 	diff <(help_opts) <(bash_opts)
 }

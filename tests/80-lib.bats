@@ -12,12 +12,34 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 # Run one tp-driver scenario.  Unlike a bare `run -0`, show what the driver
-# printed on both streams when it fails.
+# printed on both streams when it fails.  The scenario runs against
+# libtp.a ($TP_DRIVER), then, unless TP_DRIVER_SO is empty, against
+# libtp.so ($TP_DRIVER_SO), which must print the same; $output is the
+# first run's, for lib_expect.
 lib_run() {
+	local first
+
 	run --separate-stderr "$TP_DRIVER" "$@"
+	lib_ok "$TP_DRIVER" "$@" || return 1
+	[ -n "$TP_DRIVER_SO" ] || return 0
+	first=$output
+	run --separate-stderr "$TP_DRIVER_SO" "$@"
+	lib_ok "$TP_DRIVER_SO" "$@" || return 1
+	if [ "$output" != "$first" ]; then
+		printf -- '--- %s %s\n%s\n--- %s %s\n%s\n' "$TP_DRIVER" "$*" \
+		    "$first" "$TP_DRIVER_SO" "$*" "$output" >&2
+		return 1
+	fi
+}
+
+# lib_ok DRIVER ARGS...: the run of DRIVER just made exited 0, silently.
+lib_ok() {
+	local driver=$1
+
+	shift
 	if [ "$status" -ne 0 ] || [ -n "$stderr" ]; then
-		printf 'tp-driver %s: exit status %s\n--- stdout\n%s\n--- stderr\n%s\n' \
-		    "$*" "$status" "$output" "$stderr" >&2
+		printf '%s %s: exit status %s\n--- stdout\n%s\n--- stderr\n%s\n' \
+		    "$driver" "$*" "$status" "$output" "$stderr" >&2
 		return 1
 	fi
 }
@@ -31,6 +53,26 @@ lib_expect() {
 		printf -- '--- expected\n%s\n--- got\n%s\n' "$want" "$output" >&2
 		return 1
 	fi
+}
+
+# ---- the shared library -----------------------------------------------------
+
+# The functions tp.h declares, one a line, sorted (tp.h writes the return
+# type and the name of each declaration on one line).
+tp_h_functions() {
+	sed -n '/^typedef/d; s/^[a-z][^(]*[ *]\(tp_[a-z0-9_]*\)(.*/\1/p' \
+	    "$TPMAP_ROOT/src/tp/tp.h" | sort
+}
+
+@test "libtp.so exports exactly the functions tp.h declares, versioned" {
+	local want got
+
+	want=$(tp_h_functions)
+	[ -n "$want" ]
+	# Defined dynamic symbols but the version node itself (type A).
+	got=$(nm -D --defined-only "$TPMAP_ROOT/libtp.so" |
+	    awk '$2 != "A" { print $3 }' | sort)
+	diff <(echo "$want" | sed 's/$/@@LIBTP_1/') <(echo "$got")
 }
 
 # ---- executors --------------------------------------------------------------
@@ -620,6 +662,38 @@ lib_expect() {
 	EOF
 }
 
+@test "shutdown from a thread that took a joined worker's id is no worker's shutdown" {
+	lib_run shutdown-after-join
+	lib_expect <<-'EOF'
+		shutdown: 0
+		shutdown again from a thread started since: 0
+		task: DONE, runs 1
+	EOF
+}
+
+@test "shutdown with cancel_pending cancels every queued task, even as workers free up" {
+	lib_run shutdown-cancel-pending-all
+	lib_expect <<-'EOF'
+		shutdown: 0
+		queued: 10, cancelled: 10, run: 0, callbacks: 10
+		a queued task started during the shutdown: no
+		A0: DONE
+		A1: DONE
+	EOF
+}
+
+@test "a done callback run by shutdown with cancel_pending may free the executor" {
+	lib_run shutdown-callback-frees
+	lib_expect <<-'EOF'
+		shutdown: 0
+		B's callback freed the executor
+		A: DONE, runs 1
+		B: CANCELLED, runs 0
+		C: CANCELLED, runs 0
+		callbacks: 2, executor callbacks: 3
+	EOF
+}
+
 # ---- wait -------------------------------------------------------------------
 
 @test "tp_wait FIRST_COMPLETED returns once one future has finished" {
@@ -884,6 +958,17 @@ lib_expect() {
 		next: ETIMEDOUT
 		next after the deadline, once finished: 0
 		next: ENOENT
+	EOF
+}
+
+@test "a timeout as long as int64_t allows waits like no timeout, in map and elsewhere" {
+	lib_run map-timeout-max
+	lib_expect <<-'EOF'
+		rounds: 6, item 0 returned: 6, next returned early: 0
+		wait: 0
+		result: 0
+		tp_wait: 0
+		as_completed: 0
 	EOF
 }
 

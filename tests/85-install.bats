@@ -166,7 +166,7 @@ build_hello() {
 @test "a program built against an install with a fresh PREFIX runs" {
 	local p="$TMP/prefix"
 
-	run -0 make -C "$TPMAP_ROOT" install PREFIX="$p"
+	run -0 make -C "$TPMAP_ROOT" install PREFIX="$p" LDCONFIG=:
 	diff <(expected_files | sed "s|^|$p|") <(files_below "$p" | sed "s|^|$p|")
 	# No sysroot: the paths in libtp.pc are used as they are.
 	export PKG_CONFIG_LIBDIR="$p/lib/pkgconfig"
@@ -174,6 +174,25 @@ build_hello() {
 	LD_LIBRARY_PATH="$p/lib" run -0 --separate-stderr "$TMP/hello"
 	[ "$output" = "libtp $VERSION: 7 squared is 49 (error 0, status 0)" ]
 	[ "$stderr" = "" ]
+}
+
+# LDCONFIG stands in for ldconfig, so that the test never touches the
+# system's linker cache.
+@test "make install runs ldconfig as root without DESTDIR, never with DESTDIR" {
+	local log="$TMP/ldconfig.log"
+
+	run -0 make -C "$TPMAP_ROOT" install PREFIX=/usr DESTDIR="$TMP/root" \
+	    LDCONFIG="echo ran >>$log"
+	[ ! -e "$log" ]
+	[[ "$output" != *ldconfig* ]]
+	run -0 make -C "$TPMAP_ROOT" install PREFIX="$TMP/prefix" \
+	    LDCONFIG="echo ran >>$log"
+	if [ "$(id -u)" = 0 ]; then
+		[ "$(cat "$log")" = ran ]
+	else
+		[ ! -e "$log" ]
+		[[ "$output" == *"run ldconfig"*"libtp.so.$MAJOR"* ]]
+	fi
 }
 
 @test "make uninstall with the same DESTDIR and PREFIX leaves no file behind" {
@@ -184,7 +203,7 @@ build_hello() {
 }
 
 @test "make uninstall with the same PREFIX leaves no file behind" {
-	run -0 make -C "$TPMAP_ROOT" install PREFIX="$TMP/prefix"
+	run -0 make -C "$TPMAP_ROOT" install PREFIX="$TMP/prefix" LDCONFIG=:
 	run -0 make -C "$TPMAP_ROOT" uninstall PREFIX="$TMP/prefix"
 	run -0 find "$TMP/prefix" -type f -o -type l
 	[ "$output" = "" ]

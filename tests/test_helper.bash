@@ -2,7 +2,8 @@
 # Loaded by every suite: puts the freshly built tpmap first on PATH, gives
 # each test a private temporary directory and names the C helpers.
 # TP_DRIVER may be set from outside to run the driver under a wrapper
-# (tests/helpers/valgrind-driver does that for the CI's valgrind pass).
+# (tests/helpers/valgrind-driver does that for the CI's valgrind pass);
+# TP_DRIVER_SO likewise for the driver linked with libtp.so.
 
 bats_require_minimum_version 1.5.0
 
@@ -11,6 +12,9 @@ export TPMAP_ROOT
 export PATH="$TPMAP_ROOT:$TPMAP_ROOT/tests/helpers:$PATH"
 : "${TP_DRIVER:=$TPMAP_ROOT/tests/helpers/tp-driver}"
 export TP_DRIVER
+# The same scenarios against libtp.so; set it empty to skip those runs.
+: "${TP_DRIVER_SO=$TPMAP_ROOT/tests/helpers/tp-driver-so}"
+export TP_DRIVER_SO
 SHOWARGS="$TPMAP_ROOT/tests/helpers/showargs"
 export SHOWARGS
 

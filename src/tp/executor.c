@@ -17,7 +17,8 @@
  * future's lock while the future is PENDING (which implies the executor is
  * alive, since it cannot be freed while it has queued work), so that the
  * executor outlives its use of ex->mu even if the future finishes and the
- * executor is freed meanwhile.
+ * executor is freed meanwhile.  tp_executor_shutdown holds one too, for
+ * the callbacks of the futures it cancels may free the executor.
  */
 /* For glibc's adaptive mutex type, used when it exists (see below). */
 #define _GNU_SOURCE
@@ -63,6 +64,16 @@ struct tp_executor {
 	unsigned maxworkers;
 	pthread_attr_t attr;		/* for the workers started later */
 };
+
+/*
+ * The executor the current thread is a worker of, set by the worker itself
+ * as it starts; NULL on every other thread.  "Am I one of ex's workers?"
+ * cannot be answered by comparing pthread_self() with the ids of the
+ * threads ex started: once a worker has been joined, its id may be handed
+ * to a new thread (glibc reuses the joined thread's stack, and the id is
+ * its address), which would then pass for a worker.
+ */
+static _Thread_local struct tp_executor *current_ex;
 
 /* Publish the queue length for a spinning worker; under ex->mu. */
 static void
@@ -202,43 +213,46 @@ name_worker(struct tp_executor *ex)
 #endif
 }
 
+static void run_cancelled(struct tp_executor *ex, struct tp__link *cancelled);
+
 /*
  * A worker's initializer failed: the executor is broken, as Python's
  * BrokenThreadPool.  Every queued future fails at once (DONE with status
  * ENOTRECOVERABLE, so that a waiter is not left waiting for a task no
  * worker may be fit to run), blocked and later submissions are refused,
  * and the failing worker exits.  Tasks already running on other workers
- * run to their end.  One future at a time leaves the queue under the
- * lock, as in tp__executor_cancel, so that a canceller never sees a
- * PENDING future outside the queue.
+ * run to their end.  As in cancel_queued, the whole queue is settled
+ * under the lock, so that no other worker takes a task meanwhile, and the
+ * callbacks run afterwards, unlocked, through run_cancelled.
  */
 static void
 break_executor(struct tp_executor *ex)
 {
-	struct tp__link *l;
+	struct tp__link *l, failed;
 	struct tp_future *f;
 	struct tp__cblist cbs;
 
+	tp__list_init(&failed);
 	pthread_mutex_lock(&ex->mu);
 	ex->broken = 1;
 	pthread_cond_broadcast(&ex->space);
 	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
 		f = tp__container(l, struct tp_future, qlink);
-		ex->nqueued--;
-		hint(ex);
 		pthread_mutex_lock(&f->mu);
-		f->ex = NULL;
 		/* Without it on ENOMEM: the status says enough. */
 		free(f->message);
 		f->message = strdup("a worker initializer failed");
 		tp__future_settle_locked(f, TP_DONE, ENOTRECOVERABLE, NULL,
 		    &cbs);
+		f->cb0 = cbs.first;
+		f->cbs = cbs.rest;
 		pthread_mutex_unlock(&f->mu);
-		pthread_mutex_unlock(&ex->mu);
-		finish(ex, f, &cbs);
-		pthread_mutex_lock(&ex->mu);
+		tp__list_push_back(&failed, &f->qlink);
 	}
+	ex->nqueued = 0;
+	hint(ex);
 	pthread_mutex_unlock(&ex->mu);
+	run_cancelled(ex, &failed);
 }
 
 static void *
@@ -249,6 +263,8 @@ worker(void *arg)
 
 	int spun = 0;
 
+	/* Before the initializer, which is this executor's code too. */
+	current_ex = ex;
 	if (ex->name_prefix != NULL)
 		name_worker(ex);
 	/* No lock held: the initializer is the program's code. */
@@ -505,22 +521,16 @@ tp_executor_info(struct tp_executor *ex, struct tp_executor_info *info)
 	pthread_mutex_unlock(&ex->mu);
 }
 
-static int
-is_worker(const struct tp_executor *ex)
-{
-	pthread_t self = pthread_self();
-	unsigned i;
-
-	for (i = 0; i < ex->nworkers; i++)
-		if (pthread_equal(self, ex->threads[i]))
-			return 1;
-	return 0;
-}
-
-/* Cancel every queued future; called with ex->mu held, which it drops
- * while running the callbacks and takes again. */
+/*
+ * Cancel every queued future, all under ex->mu (held by the caller), so
+ * that no worker that frees up meanwhile takes one: a shutdown that
+ * cancels pending tasks cancels every one of them.  The futures go to
+ * *cancelled through their qlink, with their callbacks put back in their
+ * own callback fields (unused once a future has finished), for
+ * run_cancelled to run with no lock held.
+ */
 static void
-cancel_queued(struct tp_executor *ex)
+cancel_queued(struct tp_executor *ex, struct tp__link *cancelled)
 {
 	struct tp__link *l;
 	struct tp_future *f;
@@ -528,34 +538,60 @@ cancel_queued(struct tp_executor *ex)
 
 	while ((l = tp__list_pop_front(&ex->queue)) != NULL) {
 		f = tp__container(l, struct tp_future, qlink);
-		ex->nqueued--;
-		hint(ex);
 		pthread_mutex_lock(&f->mu);
 		tp__future_settle_locked(f, TP_CANCELLED, ECANCELED, NULL, &cbs);
+		f->cb0 = cbs.first;
+		f->cbs = cbs.rest;
 		pthread_mutex_unlock(&f->mu);
-		pthread_mutex_unlock(&ex->mu);
+		tp__list_push_back(cancelled, &f->qlink);
+	}
+	ex->nqueued = 0;
+	hint(ex);
+}
+
+/* Run the callbacks of the futures cancel_queued cancelled (or
+ * break_executor failed); no lock held.  Those futures are final, so
+ * nothing else touches their callback fields. */
+static void
+run_cancelled(struct tp_executor *ex, struct tp__link *cancelled)
+{
+	struct tp__link *l;
+	struct tp_future *f;
+	struct tp__cblist cbs;
+
+	while ((l = tp__list_pop_front(cancelled)) != NULL) {
+		f = tp__container(l, struct tp_future, qlink);
+		cbs.first = f->cb0;
+		cbs.rest = f->cbs;
+		f->cb0.fn = NULL;
+		f->cbs = NULL;
 		finish(ex, f, &cbs);
-		pthread_mutex_lock(&ex->mu);
 	}
 }
 
-int
-tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
+static int
+shut_down(struct tp_executor *ex, int wait, int cancel_pending)
 {
+	struct tp__link cancelled;
 	unsigned i;
 
+	tp__list_init(&cancelled);
 	pthread_mutex_lock(&ex->mu);
 	ex->shutdown = 1;
 	hint(ex);
 	pthread_cond_broadcast(&ex->work);
 	pthread_cond_broadcast(&ex->space);
-	if (cancel_pending)
-		cancel_queued(ex);
+	if (cancel_pending && !tp__list_empty(&ex->queue)) {
+		cancel_queued(ex, &cancelled);
+		pthread_mutex_unlock(&ex->mu);
+		run_cancelled(ex, &cancelled);
+		pthread_mutex_lock(&ex->mu);
+	}
 	if (!wait) {
 		pthread_mutex_unlock(&ex->mu);
 		return 0;
 	}
-	if (is_worker(ex)) {
+	if (current_ex == ex) {
 		pthread_mutex_unlock(&ex->mu);
 		return EDEADLK;
 	}
@@ -577,6 +613,22 @@ tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
 	pthread_cond_broadcast(&ex->joined_cv);
 	pthread_mutex_unlock(&ex->mu);
 	return 0;
+}
+
+/*
+ * A done callback that the shutdown runs may call tp_executor_free, since
+ * this thread is not a worker; the reference held meanwhile keeps ex
+ * alive until the shutdown is done with it.
+ */
+int
+tp_executor_shutdown(struct tp_executor *ex, int wait, int cancel_pending)
+{
+	int e;
+
+	tp__executor_ref(ex);
+	e = shut_down(ex, wait, cancel_pending);
+	tp__executor_unref(ex);
+	return e;
 }
 
 void

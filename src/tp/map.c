@@ -156,19 +156,30 @@ call_deadline(const struct tp_map *m, int64_t timeout_ns, struct timespec *dl)
 	return dl;
 }
 
-/* Nanoseconds left before dl, at least 0; TP_FOREVER for none. */
+/*
+ * Nanoseconds left before dl, at least 0; TP_FOREVER for none.
+ * A deadline set with a timeout near INT64_MAX can lie more seconds ahead
+ * than fit an int64_t in nanoseconds, once the clock's nanoseconds have
+ * carried into its seconds: that saturates at INT64_MAX (292 years), which
+ * tp__deadline turns back into as distant a deadline.
+ */
 static int64_t
 remaining(const struct timespec *dl)
 {
 	struct timespec now;
-	int64_t ns;
+	int64_t sec;
+	long nsec;
 
 	if (dl == NULL)
 		return TP_FOREVER;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (int64_t)(dl->tv_sec - now.tv_sec) * TP_SEC +
-	    (dl->tv_nsec - now.tv_nsec);
-	return ns > 0 ? ns : 0;
+	sec = (int64_t)(dl->tv_sec - now.tv_sec);
+	nsec = dl->tv_nsec - now.tv_nsec;
+	if (sec < 0 || (sec == 0 && nsec <= 0))
+		return 0;
+	if (sec >= INT64_MAX / TP_SEC)
+		return INT64_MAX;
+	return sec * TP_SEC + nsec;
 }
 
 /* A future that Python's map would raise for: failed or cancelled. */

@@ -8,6 +8,7 @@
  * happens while it registers.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 
 #include "tp_internal.h"
@@ -43,18 +44,36 @@ tp__cond_init(pthread_cond_t *cv)
 	return e;
 }
 
-/* The absolute CLOCK_MONOTONIC time timeout_ns (>= 0) from now. */
+/* The largest time_t, which POSIX makes an integer type, signed here. */
+#define TIME_T_MAX ((time_t)((((time_t)1 << (sizeof(time_t) * CHAR_BIT - 2)) \
+	- 1) * 2 + 1))
+
+/*
+ * The absolute CLOCK_MONOTONIC time timeout_ns (>= 0) from now; the one
+ * place libtp adds a timeout to a clock.  A deadline beyond what time_t
+ * holds (a timeout near INT64_MAX with a 32-bit time_t) saturates at the
+ * largest time, which is as good as no deadline, instead of overflowing.
+ */
 void
 tp__deadline(int64_t timeout_ns, struct timespec *ts)
 {
+	int64_t sec;
+
 	clock_gettime(CLOCK_MONOTONIC, ts);
 	if (timeout_ns < 0)
 		return;
-	ts->tv_sec += (time_t)(timeout_ns / TP_SEC);
+	sec = timeout_ns / TP_SEC;
 	ts->tv_nsec += (long)(timeout_ns % TP_SEC);
 	if (ts->tv_nsec >= TP_SEC) {
-		ts->tv_sec++;
+		sec++;
 		ts->tv_nsec -= TP_SEC;
+	}
+	/* The monotonic clock is never negative, so this cannot overflow. */
+	if (sec > (int64_t)(TIME_T_MAX - ts->tv_sec)) {
+		ts->tv_sec = TIME_T_MAX;
+		ts->tv_nsec = TP_SEC - 1;
+	} else {
+		ts->tv_sec += (time_t)sec;
 	}
 }
 

@@ -2394,6 +2394,184 @@ sc_shutdown_edeadlk_callback(void)
 	ev_destroy(&gate);
 }
 
+/* A thread started after the executor's workers were joined. */
+struct latecomer {
+	struct tp_executor *ex;
+	int rc;
+};
+
+static void *
+th_latecomer(void *arg)
+{
+	struct latecomer *l = arg;
+
+	l->rc = tp_executor_shutdown(l->ex, 1, 0);
+	tp_executor_free(l->ex);
+	return NULL;
+}
+
+/*
+ * glibc hands a new thread the stack, and so the thread id, of the thread
+ * joined last: here the executor's only worker.  The new thread is no
+ * worker, whatever its id, so its shutdown is harmless and returns 0.
+ */
+static void
+sc_shutdown_after_join(void)
+{
+	struct latecomer l;
+	struct tp_future *f;
+	struct job j;
+
+	memset(&l, 0, sizeof(l));
+	l.ex = executor(1, 0, NULL, NULL);
+	job_init(&j, 0, NULL);
+	f = submit(l.ex, &j);
+	CHECK(0, tp_future_wait(f, TP_FOREVER));
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(l.ex, 1, 0)));
+	join(spawn(th_latecomer, &l));
+	printf("shutdown again from a thread started since: %s\n",
+	    errname(l.rc));
+	printf("task: %s, runs %d\n", statename(tp_future_state(f)),
+	    atomic_load(&j.runs));
+	tp_future_release(f);
+}
+
+/* The first cancelled future's callback, run by the shutdown. */
+struct freeing {
+	struct event *gates[2];
+	struct event *started;
+	int bstarted;
+	struct tp_executor *ex;	/* freed by the first call */
+	atomic_int calls;
+};
+
+/*
+ * Free the workers held in A0 and A1 while the shutdown is cancelling: a
+ * worker that takes a task still queued would start it at once, so a
+ * task started within GRACE_MS is one the shutdown failed to cancel.
+ */
+static void
+cb_free_workers(struct tp_future *f, void *arg)
+{
+	struct freeing *fr = arg;
+
+	(void)f;
+	if (atomic_fetch_add(&fr->calls, 1) != 0)
+		return;
+	ev_post(fr->gates[0]);
+	ev_post(fr->gates[1]);
+	fr->bstarted = ev_wait_ms(fr->started, 1, GRACE_MS) == 0;
+}
+
+static void
+sc_shutdown_cancel_pending_all(void)
+{
+	enum { NB = 10 };
+	struct event gates[2], astarted, bstarted;
+	struct tp_future *fa[2], *fb[NB];
+	struct tp_executor *ex;
+	struct freeing fr;
+	struct job a[2], b[NB];
+	int i, cancelled, runs;
+
+	ev_init(&astarted);
+	ev_init(&bstarted);
+	memset(&fr, 0, sizeof(fr));
+	atomic_init(&fr.calls, 0);
+	fr.started = &bstarted;
+	ex = executor(2, 0, NULL, NULL);
+	for (i = 0; i < 2; i++) {
+		ev_init(&gates[i]);
+		job_init(&a[i], i, "A");
+		a[i].started = &astarted;
+		a[i].gate = &gates[i];
+		fa[i] = submit(ex, &a[i]);
+		fr.gates[i] = &gates[i];
+	}
+	ev_wait(&astarted, 2);
+	for (i = 0; i < NB; i++) {
+		job_init(&b[i], 2 + i, "B");
+		b[i].started = &bstarted;
+		fb[i] = submit(ex, &b[i]);
+		CHECK(0, tp_future_on_done(fb[i], cb_free_workers, &fr));
+	}
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 1)));
+	cancelled = runs = 0;
+	for (i = 0; i < NB; i++) {
+		cancelled += tp_future_state(fb[i]) == TP_CANCELLED;
+		runs += atomic_load(&b[i].runs);
+	}
+	printf("queued: %d, cancelled: %d, run: %d, callbacks: %d\n", NB,
+	    cancelled, runs, atomic_load(&fr.calls));
+	printf("a queued task started during the shutdown: %s\n",
+	    yesno(fr.bstarted));
+	for (i = 0; i < 2; i++)
+		printf("A%d: %s\n", i, statename(tp_future_state(fa[i])));
+	release_all(fa, 2);
+	release_all(fb, NB);
+	tp_executor_free(ex);
+	for (i = 0; i < 2; i++)
+		ev_destroy(&gates[i]);
+	ev_destroy(&astarted);
+	ev_destroy(&bstarted);
+}
+
+/* Let the worker go, then free the executor being shut down. */
+static void
+cb_free_executor(struct tp_future *f, void *arg)
+{
+	struct freeing *fr = arg;
+
+	if (atomic_fetch_add(&fr->calls, 1) != 0)
+		return;
+	ev_post(fr->gates[0]);
+	tp_executor_free(fr->ex);
+	note("%s's callback freed the executor",
+	    ((struct job *)tp_future_arg(f))->name);
+}
+
+static void
+sc_shutdown_callback_frees(void)
+{
+	struct event started, gate;
+	struct tp_future *fs[3];
+	struct tp_executor *ex;
+	struct freeing fr;
+	atomic_int execs;
+	struct job j[3];
+	int i;
+
+	ev_init(&started);
+	ev_init(&gate);
+	memset(&fr, 0, sizeof(fr));
+	atomic_init(&fr.calls, 0);
+	atomic_init(&execs, 0);
+	fr.gates[0] = &gate;
+	/* An executor-level callback too: it runs after B's own. */
+	ex = executor(1, 0, cb_count, &execs);
+	fr.ex = ex;
+	job_init(&j[0], 0, "A");
+	j[0].started = &started;
+	j[0].gate = &gate;
+	fs[0] = submit(ex, &j[0]);
+	ev_wait(&started, 1);
+	for (i = 1; i < 3; i++) {
+		job_init(&j[i], i, i == 1 ? "B" : "C");
+		fs[i] = submit(ex, &j[i]);
+		CHECK(0, tp_future_on_done(fs[i], cb_free_executor, &fr));
+	}
+	printf("shutdown: %s\n", errname(tp_executor_shutdown(ex, 1, 1)));
+	notes_print();
+	for (i = 0; i < 3; i++)
+		printf("%s: %s, runs %d\n", j[i].name,
+		    statename(tp_future_state(fs[i])), atomic_load(&j[i].runs));
+	printf("callbacks: %d, executor callbacks: %d\n",
+	    atomic_load(&fr.calls), atomic_load(&execs));
+	release_all(fs, 3);
+	ev_destroy(&started);
+	ev_destroy(&gate);
+}
+
 struct sigcheck {
 	char blocked[256];
 	char unblocked[256];
@@ -3830,6 +4008,74 @@ sc_map_timeout(void)
 	ev_destroy(&started);
 }
 
+/*
+ * A map whose deadline is as far away as an int64_t allows: it waits for
+ * its futures like a map without one.  The nanoseconds left before the
+ * deadline do not fit an int64_t once the clock has carried a second into
+ * the deadline's tv_sec, which it does for about 85% of the start times;
+ * several rounds make sure one of them does.  The round's gate opens after
+ * GRACE_MS, when tp_map_next is waiting, unless it has returned early.
+ */
+static void
+sc_map_timeout_max(void)
+{
+	enum { ROUNDS = 6 };
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct event gate, started, returned;
+	struct tp_future *f, *done[1], *not_done[1];
+	struct tp_as_completed *ac;
+	struct tp_executor *ex;
+	struct producer p;
+	struct opener o;
+	struct tp_map *m;
+	struct job j[1];
+	size_t nd, nn;
+	pthread_t t;
+	int r, id, rc, premature = 0, ok = 0;
+
+	ex = executor(1, 0, NULL, NULL);
+	opts.window = 1;
+	opts.timeout_ns = INT64_MAX;
+	for (r = 0; r < ROUNDS; r++) {
+		ev_init(&started);
+		ev_init(&returned);
+		map_jobs(j, 1, &gate, &started);
+		producer_init(&p, j, 1);
+		CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+		opener_init(&o, &returned);
+		o.gates[o.ngates++] = &gate;
+		t = spawn(th_opener, &o);
+		rc = map_take(m, &p, &id);
+		ev_post(&returned);
+		join(t);
+		premature += o.premature;
+		ok += rc == 0 && id == 0;
+		if (rc != 0)
+			printf("round %d: next: %s\n", r, errname(rc));
+		CHECK(ENOENT, map_take(m, &p, &id));
+		tp_map_free(m);
+		ev_destroy(&gate);
+		ev_destroy(&started);
+		ev_destroy(&returned);
+	}
+	printf("rounds: %d, item 0 returned: %d, next returned early: %d\n",
+	    ROUNDS, ok, premature);
+
+	/* Every other timeout adds to the clock the same way. */
+	job_init(&j[0], 0, NULL);
+	f = submit(ex, &j[0]);
+	printf("wait: %s\n", errname(tp_future_wait(f, INT64_MAX)));
+	printf("result: %s\n", errname(tp_future_result(f, INT64_MAX, NULL,
+	    NULL)));
+	printf("tp_wait: %s\n", errname(tp_wait(&f, 1, TP_ALL_COMPLETED,
+	    INT64_MAX, done, &nd, not_done, &nn)));
+	CHECK(0, tp_as_completed_create(&ac, &f, 1, INT64_MAX));
+	printf("as_completed: %s\n", errname(tp_as_completed_next(ac, &f)));
+	tp_as_completed_free(ac);
+	tp_future_release(f);
+	tp_executor_free(ex);
+}
+
 static void
 sc_map_producer_error(void)
 {
@@ -4902,6 +5148,9 @@ static const struct scenario scenarios[] = {
 	{ "free-runs-queued", sc_free_runs_queued },
 	{ "shutdown-edeadlk", sc_shutdown_edeadlk },
 	{ "shutdown-edeadlk-callback", sc_shutdown_edeadlk_callback },
+	{ "shutdown-after-join", sc_shutdown_after_join },
+	{ "shutdown-cancel-pending-all", sc_shutdown_cancel_pending_all },
+	{ "shutdown-callback-frees", sc_shutdown_callback_frees },
 	{ "worker-signals", sc_worker_signals },
 	{ "worker-init-fini", sc_worker_init_fini },
 	{ "worker-init-broken", sc_worker_init_broken },
@@ -4932,6 +5181,7 @@ static const struct scenario scenarios[] = {
 	{ "map-window-one", sc_map_window_one },
 	{ "map-window-default", sc_map_window_default },
 	{ "map-timeout", sc_map_timeout },
+	{ "map-timeout-max", sc_map_timeout_max },
 	{ "map-producer-error", sc_map_producer_error },
 	{ "map-end", sc_map_end },
 	{ "map-free-drop", sc_map_free_drop },
