@@ -112,6 +112,26 @@ held='until [ -e release ]; do sleep 0.05; done; : {}'
 	[ "$(cat "$TMP/out")" = "a" ]
 }
 
+@test "--delay starts jobs in input order, whichever worker comes first" {
+	# Guards: the first worker to reach the pacing passed, so a later
+	# job could start first and job 1 wait the 60 s delay (the test
+	# above then timed out).  Eight workers race ten times; the first
+	# output must each time be job 1's.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		: >"$TMP/out"
+		tpmap -j8 --delay 60 'echo {}' ::: a b c d e f g h >"$TMP/out" 3>&- &
+		pid=$!
+		st=0
+		timeout 20 sh -c 'until [ -s "$1" ]; do sleep 0.05; done' sh "$TMP/out" || st=$?
+		kill -9 "$pid"
+		rc=0
+		wait "$pid" || rc=$?
+		[ "$rc" -eq 137 ]
+		[ "$st" -eq 0 ]
+		[ "$(cat "$TMP/out")" = "a" ]
+	done
+}
+
 # --- --line-buffer in bounded memory ---
 
 @test "-k --line-buffer behind a slow first job, a job of 200 MiB: peak RSS under 16 MiB" {

@@ -45,6 +45,8 @@ struct job {
 	enum job_state state;
 	unsigned long long seq;		/* {#}, from 1 */
 	unsigned slot;			/* {%}, while running */
+	unsigned long long turn;	/* place in the start order of
+					 * --delay, --load and --memfree */
 	/* The command, made by build.c. */
 	char *cmd;			/* shell command line */
 	size_t cmdlen;

@@ -72,12 +72,12 @@ wait_for(struct pace *p, double secs)
 }
 
 /*
- * One job at a time passes, at least delay seconds after the previous
- * one, and only while the load average is below the limit and enough
- * memory is free.
+ * One job at a time passes, in turn, at least delay seconds after the
+ * previous one, and only while the load average is below the limit and
+ * enough memory is free.
  */
 void
-pace_wait(struct pace *p)
+pace_wait(struct pace *p, unsigned long long turn)
 {
 	const struct tpmap_opts *o = p->o;
 	double t, load;
@@ -85,6 +85,10 @@ pace_wait(struct pace *p)
 	if (o->delay <= 0 && o->load <= 0 && o->memfree == 0)
 		return;
 	pthread_mutex_lock(&p->mu);
+	/* A later job's worker may get here first; were it let through, the
+	 * earlier job would wait the delay (parallel starts them in order). */
+	while (!p->stopped && p->turn != turn)
+		pthread_cond_wait(&p->cv, &p->mu);
 	/* Waiting releases mu: another worker may pass meanwhile, so look
 	 * again after every wait. */
 	while (o->delay > 0 && !p->stopped && (t = now_mono()) < p->next_start)
@@ -94,6 +98,8 @@ pace_wait(struct pace *p)
 	    (o->memfree > 0 && mem_available() < o->memfree)))
 		wait_for(p, 0.1);
 	p->next_start = now_mono() + o->delay;
+	p->turn++;
+	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -21,6 +21,7 @@ struct pace {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;		/* pace_stop wakes a waiting worker */
 	double next_start;
+	unsigned long long turn;	/* the job whose turn it is */
 	int stopped;
 	/* --timeout N%: successful runtimes (or a sample of them), the
 	 * finisher's alone; the limit they give, read by workers. */
@@ -34,8 +35,11 @@ void pace_init(struct pace *p, const struct tpmap_opts *o);
 void pace_release(struct pace *p);
 
 /* Hold the calling worker until a job may start, as --delay, --load and
- * --memfree ask; returns at once after pace_stop.  Thread-safe; blocks. */
-void pace_wait(struct pace *p);
+ * --memfree ask; returns at once after pace_stop.  Jobs pass in the order
+ * of turn, numbered from 0 without gaps in the order they were handed to
+ * the executor: workers take jobs in that order but may reach pace_wait
+ * in another.  Thread-safe; blocks. */
+void pace_wait(struct pace *p, unsigned long long turn);
 
 /* Let every waiting and future pace_wait return at once.  Thread-safe. */
 void pace_stop(struct pace *p);

@@ -62,6 +62,7 @@ struct runner {
 	atomic_int stopping;		/* a signal (its number) or STOP_* */
 	atomic_ullong total;		/* jobs in all, 0 while not known */
 	unsigned long long nrun;	/* main: jobs handed over to run */
+	unsigned long long turns;	/* main: jobs submitted to ex */
 	/* Helper threads, started with the first job, joined at the end. */
 	int started;
 	pthread_t sig_tid, watch_tid, fin_tid;
@@ -223,8 +224,12 @@ run_job(struct tp_future *self, void *arg, void **result)
 	int token = -1, skip;
 
 	*result = j;
-	/* A job slot from make first: the worker waits here, while the
-	 * jobs already running go on and their output is written. */
+	/* Pacing before make's job slot: a worker holding a token while it
+	 * waits for an earlier job's turn would keep that job from ever
+	 * getting one. */
+	pace_wait(&r->pace, j->turn);
+	/* A job slot from make: the worker waits here, while the jobs
+	 * already running go on and their output is written. */
 	if (atomic_load(&r->stopping) ||
 	    (r->js != NULL && jobserver_acquire(r->js, &token) != 0)) {
 		job_to(j, JOB_SKIPPED);
@@ -237,7 +242,6 @@ run_job(struct tp_future *self, void *arg, void **result)
 	}
 	job_to(j, JOB_RUNNING);
 	j->slot = slot_take(r, self);
-	pace_wait(&r->pace);
 	if (r->o->halt.when != HALT_NEVER || r->o->timeout_pct != 0)
 		await_judgement(r);
 	if (j->cmd == NULL)
@@ -565,12 +569,15 @@ runner_submit(struct runner *r, struct job *j)
 	if (!r->started)
 		start(r);
 	job_to(j, JOB_QUEUED);
+	/* Turns have no gaps: a job that was never submitted takes none. */
+	j->turn = r->turns;
 	if ((e = tp_submit(r->ex, run_job, j, NULL)) != 0) {
 		warnx("cannot submit job %llu: %s", j->seq, strerror(e));
 		job_to(j, JOB_SKIPPED);
 		finisher_push(r, j);
 		return 255;
 	}
+	r->turns++;
 	return 0;
 }
 
@@ -630,6 +637,7 @@ runner_alone(struct runner *r, struct job *j)
 
 	alone = r;
 	j->owner = r;
+	j->turn = r->turns;
 	r->nrun++;
 	if (j->cmd == NULL && !build_needs_slot(r->b))
 		build_job(r->b, j);
