@@ -10,6 +10,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,170 @@ tp__finished(enum tp_state s)
 }
 
 /*
+ * A per-thread cache of released futures.  Every task costs a future, and
+ * a future made by malloc and freed again can cost more than the rest of
+ * a task's trip through the pool: glibc hands freed memory back to the
+ * system once more than 128 KiB lie free at the top of the heap, and the
+ * next futures fault their pages in again (bench/README.md).  So the
+ * thread that drops a future's last reference keeps it, its mutex and
+ * condition variable still initialized, for the next future that thread
+ * makes.  A future released on another thread than the one that made it
+ * goes to the releasing thread's cache, which serves any future as well as
+ * another (they all come from malloc).
+ *
+ * How many: as many as the thread has needed.  The cache holds up to
+ * CACHE_MIN futures, plus one for every future the thread made while its
+ * cache was empty, so that a thread that keeps N futures alive at once
+ * reuses N.  What the thread no longer needs goes back to malloc: once
+ * per epoch (4 gets or puts per future the cache may hold), if the cache
+ * never fell below `low` futures during the epoch, those were not used,
+ * and half of them are freed and no longer counted as needed.
+ *
+ * No future outlives its thread's cache: a thread that exits frees its
+ * cache (a thread-specific key's destructor), and so does the thread that
+ * runs exit() or unloads the library (a destructor function), which also
+ * turns caching off for good.  The cache is thread-local: no lock.
+ */
+#define CACHE_MIN 256
+#define CACHE_MAX ((size_t)1 << 20)
+
+struct fcache {
+	struct tp_future *head;		/* linked through qlink.next */
+	size_t n;			/* futures in the cache */
+	size_t grown;			/* it may hold CACHE_MIN + grown */
+	size_t low;			/* the least n this epoch */
+	size_t ops;			/* gets and puts this epoch */
+	int registered;			/* the key's destructor will run */
+	int closed;			/* the thread is exiting */
+};
+
+static _Thread_local struct fcache fcache;
+static pthread_once_t fcache_once = PTHREAD_ONCE_INIT;
+static pthread_key_t fcache_key;
+static int fcache_key_ok;
+/* Set once the process exits or libtp is unloaded.  Relaxed suffices: it
+ * orders nothing, and a thread that misses it caches a future its own
+ * exit frees, or that stays reachable from its thread-local cache. */
+static atomic_int fcache_off;
+
+static void
+future_free(struct tp_future *f)
+{
+	pthread_cond_destroy(&f->cv);
+	pthread_mutex_destroy(&f->mu);
+	free(f);
+}
+
+static struct tp_future *
+fcache_pop(void)
+{
+	struct tp_future *f = fcache.head;
+
+	fcache.head = (struct tp_future *)(void *)f->qlink.next;
+	fcache.n--;
+	return f;
+}
+
+/* Free the calling thread's cache and cache nothing more on it. */
+static void
+fcache_drain(void *unused)
+{
+	(void)unused;
+	fcache.closed = 1;
+	while (fcache.head != NULL)
+		future_free(fcache_pop());
+}
+
+static void
+fcache_key_create(void)
+{
+	fcache_key_ok = pthread_key_create(&fcache_key, fcache_drain) == 0;
+}
+
+__attribute__((destructor)) static void
+fcache_at_exit(void)
+{
+	atomic_store_explicit(&fcache_off, 1, memory_order_relaxed);
+	fcache_drain(NULL);
+	/* A thread that exits later must not call into unloaded code. */
+	if (fcache_key_ok)
+		pthread_key_delete(fcache_key);
+}
+
+/* Count a get or a put; at the end of an epoch, free what went unused. */
+static void
+fcache_tick(void)
+{
+	size_t spare;
+
+	if (fcache.n < fcache.low)
+		fcache.low = fcache.n;
+	if (++fcache.ops < 4 * (CACHE_MIN + fcache.grown))
+		return;
+	if (fcache.low > CACHE_MIN) {
+		spare = fcache.low / 2;
+		fcache.grown = fcache.grown > spare ? fcache.grown - spare : 0;
+		for (; spare > 0; spare--)
+			future_free(fcache_pop());
+	}
+	fcache.ops = 0;
+	fcache.low = fcache.n;
+}
+
+/* Keep f, whose last reference is gone; 0 if the caller must free it. */
+static int
+fcache_put(struct tp_future *f)
+{
+	if (fcache.n >= CACHE_MIN + fcache.grown || fcache.closed ||
+	    atomic_load_explicit(&fcache_off, memory_order_relaxed))
+		return 0;
+	if (!fcache.registered) {
+		/* The key's value only has to be non-NULL for the
+		 * destructor to run; the cache itself is thread-local. */
+		pthread_once(&fcache_once, fcache_key_create);
+		if (!fcache_key_ok ||
+		    pthread_setspecific(fcache_key, &fcache) != 0)
+			return 0;
+		fcache.registered = 1;
+	}
+	f->qlink.next = (struct tp__link *)(void *)fcache.head;
+	fcache.head = f;
+	fcache.n++;
+	fcache_tick();
+	return 1;
+}
+
+/* A cleared future with its mutex and condition variable initialized. */
+static struct tp_future *
+future_alloc(void)
+{
+	struct tp_future *f;
+	size_t off = offsetof(struct tp_future, refs);
+
+	if (fcache.head != NULL) {
+		f = fcache_pop();
+		fcache_tick();
+		memset((char *)f + off, 0, sizeof(*f) - off);
+		return f;
+	}
+	/* A miss: the thread needs one future more than it keeps. */
+	if (fcache.grown < CACHE_MAX)
+		fcache.grown++;
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if (pthread_mutex_init(&f->mu, NULL) != 0) {
+		free(f);
+		return NULL;
+	}
+	if (tp__cond_init(&f->cv) != 0) {
+		pthread_mutex_destroy(&f->mu);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * Make a PENDING future holding refs references (the caller's and the
  * executor's).  Released by the last tp_future_release.
  */
@@ -31,14 +196,11 @@ tp__future_create(struct tp_future **fp, tp_task_fn *fn, void *arg,
     struct tp_executor *ex, size_t refs)
 {
 	struct tp_future *f;
-	int e;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	/* pthread_mutex_init and pthread_cond_init of default and
+	 * monotonic attributes fail for want of memory only. */
+	if ((f = future_alloc()) == NULL)
 		return ENOMEM;
-	if ((e = pthread_mutex_init(&f->mu, NULL)) != 0)
-		goto fail_free;
-	if ((e = tp__cond_init(&f->cv)) != 0)
-		goto fail_mutex;
 	atomic_init(&f->refs, refs);
 	f->state = TP_PENDING;
 	f->cbtail = &f->cbs;
@@ -49,12 +211,6 @@ tp__future_create(struct tp_future **fp, tp_task_fn *fn, void *arg,
 	f->ex = ex;
 	*fp = f;
 	return 0;
-
-fail_mutex:
-	pthread_mutex_destroy(&f->mu);
-fail_free:
-	free(f);
-	return e;
 }
 
 void
@@ -69,9 +225,8 @@ tp__future_destroy(struct tp_future *f)
 	}
 	assert(tp__list_empty(&f->waiters));
 	free(f->message);
-	pthread_cond_destroy(&f->cv);
-	pthread_mutex_destroy(&f->mu);
-	free(f);
+	if (!fcache_put(f))
+		future_free(f);
 }
 
 void

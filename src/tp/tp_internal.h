@@ -55,6 +55,9 @@ struct tp__waiter {
 };
 
 struct tp_future {
+	/* mu and cv come first: a future kept in the per-thread cache
+	 * (future.c) keeps them initialized, and everything from refs on
+	 * is cleared when it is used again. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;		/* finished, or a hook call returned */
 	atomic_size_t refs;
