@@ -466,6 +466,45 @@ fail_ex:
 	return e;
 }
 
+/*
+ * Queue futures fs[0..n-1] in order, under one hold of the executor lock
+ * and with at most one wake-up: tp_submit's work for n tasks.  Blocks
+ * while a bounded queue is full.  Returns the number queued; on a broken
+ * or shut down executor the rest are not, and *err says why (else 0).
+ */
+static size_t
+enqueue(struct tp_executor *ex, struct tp_future **fs, size_t n, int *err)
+{
+	size_t i;
+
+	*err = 0;
+	pthread_mutex_lock(&ex->mu);
+	for (i = 0; i < n; i++) {
+		while (ex->max_queued != 0 && ex->nqueued >= ex->max_queued &&
+		    !ex->shutdown && !ex->broken) {
+			ex->nblocked++;
+			pthread_cond_wait(&ex->space, &ex->mu);
+			ex->nblocked--;
+		}
+		/* Broken first, as Python: the more useful of the two. */
+		if (ex->broken || ex->shutdown) {
+			*err = ex->broken ? ENOTRECOVERABLE : ESHUTDOWN;
+			break;
+		}
+		tp__list_push_back(&ex->queue, &fs[i]->qlink);
+		ex->nqueued++;
+		hint(ex);
+		maybe_start_worker(ex);
+	}
+	/* A spinning worker will see the tasks; see spin_for_work.  A
+	 * worker that takes one passes the wake-up on (see worker()). */
+	if (i > 0 && ex->nidle > 0 && atomic_load_explicit(&ex->nspinning,
+	    memory_order_relaxed) == 0)
+		pthread_cond_signal(&ex->work);
+	pthread_mutex_unlock(&ex->mu);
+	return i;
+}
+
 int
 tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
     struct tp_future **fp)
@@ -475,32 +514,39 @@ tp_submit(struct tp_executor *ex, tp_task_fn *fn, void *arg,
 
 	if ((e = tp__future_create(&f, fn, arg, ex, fp != NULL ? 2 : 1)) != 0)
 		return e;
-	pthread_mutex_lock(&ex->mu);
-	while (ex->max_queued != 0 && ex->nqueued >= ex->max_queued &&
-	    !ex->shutdown && !ex->broken) {
-		ex->nblocked++;
-		pthread_cond_wait(&ex->space, &ex->mu);
-		ex->nblocked--;
-	}
-	/* Broken first, as Python: the more useful of the two errors. */
-	if (ex->broken || ex->shutdown) {
-		e = ex->broken ? ENOTRECOVERABLE : ESHUTDOWN;
-		pthread_mutex_unlock(&ex->mu);
+	if (enqueue(ex, &f, 1, &e) == 0) {
 		tp__future_destroy(f);
 		return e;
 	}
-	tp__list_push_back(&ex->queue, &f->qlink);
-	ex->nqueued++;
-	hint(ex);
-	maybe_start_worker(ex);
-	/* A spinning worker will see the task; see spin_for_work. */
-	if (ex->nidle > 0 && atomic_load_explicit(&ex->nspinning,
-	    memory_order_relaxed) == 0)
-		pthread_cond_signal(&ex->work);
-	pthread_mutex_unlock(&ex->mu);
 	if (fp != NULL)
 		*fp = f;
 	return 0;
+}
+
+/*
+ * tp_submit for fn over items[0..n-1], in order, each future with a
+ * reference for the caller in fs[i]; one lock and one wake-up for all
+ * (tp_map's refill).  Returns how many were submitted, the first ones;
+ * when fewer than n, *err is tp_submit's error for the next item.
+ */
+size_t
+tp__submit_many(struct tp_executor *ex, tp_task_fn *fn, void *const *items,
+    size_t n, struct tp_future **fs, int *err)
+{
+	size_t i, j, made;
+	int e = 0;
+
+	for (made = 0; made < n; made++)
+		if ((e = tp__future_create(&fs[made], fn, items[made], ex,
+		    2)) != 0)
+			break;
+	i = enqueue(ex, fs, made, err);
+	/* Never queued: the caller's and the executor's reference. */
+	for (j = i; j < made; j++)
+		tp__future_destroy(fs[j]);
+	if (*err == 0 && made < n)
+		*err = e;
+	return i;
 }
 
 unsigned

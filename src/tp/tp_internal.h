@@ -105,6 +105,8 @@ void tp__executor_unref(struct tp_executor *ex);
 int tp__executor_cancel(struct tp_executor *ex, struct tp_future *f);
 void tp__executor_done(struct tp_executor *ex, struct tp_future *f);
 unsigned tp__executor_nworkers(const struct tp_executor *ex);
+size_t tp__submit_many(struct tp_executor *ex, tp_task_fn *fn,
+    void *const *items, size_t n, struct tp_future **fs, int *err);
 
 /* wait.c */
 int tp__cond_init(pthread_cond_t *cv);
