@@ -160,7 +160,7 @@ tp__executor_cancel(struct tp_executor *ex, struct tp_future *f)
 
 	pthread_mutex_lock(&ex->mu);
 	pthread_mutex_lock(&f->mu);
-	if (f->state != TP_PENDING) {
+	if (tp__state(f) != TP_PENDING) {
 		pthread_mutex_unlock(&f->mu);
 		pthread_mutex_unlock(&ex->mu);
 		return EAGAIN;
@@ -304,12 +304,12 @@ worker(void *arg)
 		 * it on: more work and a sleeping worker means wake it. */
 		if (!tp__list_empty(&ex->queue) && ex->nidle > 0)
 			pthread_cond_signal(&ex->work);
-		/* Still under ex->mu, so a canceller sees PENDING only while
-		 * f is in the queue. */
-		pthread_mutex_lock(&f->mu);
-		f->state = TP_RUNNING;
-		f->ex = NULL;
-		pthread_mutex_unlock(&f->mu);
+		/* Still under ex->mu, so a canceller (which holds it too)
+		 * sees PENDING only while f is in the queue.  No need for
+		 * f->mu: every other reader of the state either holds ex->mu
+		 * or reads it atomically and does not depend on RUNNING for
+		 * any other field, so relaxed suffices (tp_internal.h). */
+		tp__set_state(f, TP_RUNNING);
 		pthread_mutex_unlock(&ex->mu);
 		run(ex, f);
 		pthread_mutex_lock(&ex->mu);

@@ -202,7 +202,7 @@ tp__future_create(struct tp_future **fp, tp_task_fn *fn, void *arg,
 	if ((f = future_alloc()) == NULL)
 		return ENOMEM;
 	atomic_init(&f->refs, refs);
-	f->state = TP_PENDING;
+	tp__set_state(f, TP_PENDING);
 	f->cbtail = &f->cbs;
 	tp__list_init(&f->waiters);
 	tp__list_init(&f->qlink);
@@ -254,7 +254,7 @@ tp_future_state(struct tp_future *f)
 	enum tp_state s;
 
 	pthread_mutex_lock(&f->mu);
-	s = f->state;
+	s = tp__state(f);
 	pthread_mutex_unlock(&f->mu);
 	return s;
 }
@@ -279,9 +279,11 @@ tp__future_settle_locked(struct tp_future *f, enum tp_state state,
 		pthread_cond_wait(&f->cv, &f->mu);
 	f->hook = NULL;
 	f->hook_arg = NULL;
-	f->state = state;
 	f->status = status;
 	f->result = result;
+	/* Release: a thread that sees the final state without the lock
+	 * (tp_future_wait) sees status, result and message with it. */
+	atomic_store_explicit(&f->state, (int)state, memory_order_release);
 	cbs->first = f->cb0;
 	cbs->rest = f->cbs;
 	f->cb0.fn = NULL;
@@ -305,22 +307,38 @@ tp__future_run_callbacks(struct tp_future *f, struct tp__cblist *cbs)
 	}
 }
 
+/*
+ * Whether f has finished, without its lock.  Acquire, paired with the
+ * release in tp__future_settle_locked: a true answer makes the final
+ * status, result and message visible to the caller.
+ */
+static int
+finished_unlocked(struct tp_future *f)
+{
+	return tp__finished((enum tp_state)atomic_load_explicit(&f->state,
+	    memory_order_acquire));
+}
+
 int
 tp_future_wait(struct tp_future *f, int64_t timeout_ns)
 {
 	struct timespec deadline;
 	int e = 0;
 
+	/* Most waits in a map or a collecting loop are for a future that
+	 * has finished: answered without the lock. */
+	if (finished_unlocked(f))
+		return 0;
 	pthread_mutex_lock(&f->mu);
-	if (!tp__finished(f->state)) {
+	if (!tp__finished(tp__state(f))) {
 		if (timeout_ns == 0) {
 			e = ETIMEDOUT;
 		} else {
 			tp__deadline(timeout_ns, &deadline);
-			while (!tp__finished(f->state) && e == 0)
+			while (!tp__finished(tp__state(f)) && e == 0)
 				e = tp__cond_wait(&f->cv, &f->mu,
 				    timeout_ns < 0 ? NULL : &deadline);
-			if (tp__finished(f->state))
+			if (tp__finished(tp__state(f)))
 				e = 0;
 		}
 	}
@@ -342,7 +360,7 @@ tp_future_result(struct tp_future *f, int64_t timeout_ns, void **result,
 		*result = f->result;
 	if (status != NULL)
 		*status = f->status;
-	return f->state == TP_CANCELLED ? ECANCELED : 0;
+	return tp__state(f) == TP_CANCELLED ? ECANCELED : 0;
 }
 
 /*
@@ -376,7 +394,7 @@ complete(struct tp_future *f, int status, void *result, const char *message)
 	if (message != NULL && (copy = strdup(message)) == NULL)
 		return ENOMEM;
 	pthread_mutex_lock(&f->mu);
-	if (tp__finished(f->state)) {
+	if (tp__finished(tp__state(f))) {
 		pthread_mutex_unlock(&f->mu);
 		free(copy);
 		return EALREADY;
@@ -413,10 +431,10 @@ tp_future_set_running(struct tp_future *f)
 	if (!f->own)
 		return EINVAL;
 	pthread_mutex_lock(&f->mu);
-	if (f->state == TP_PENDING)
-		f->state = TP_RUNNING;
+	if (tp__state(f) == TP_PENDING)
+		tp__set_state(f, TP_RUNNING);
 	else
-		e = f->state == TP_CANCELLED ? ECANCELED : EALREADY;
+		e = tp__state(f) == TP_CANCELLED ? ECANCELED : EALREADY;
 	pthread_mutex_unlock(&f->mu);
 	return e;
 }
@@ -439,7 +457,7 @@ tp_future_set_message(struct tp_future *f, const char *fmt, ...)
 	vsnprintf(msg, (size_t)len + 1, fmt, ap);
 	va_end(ap);
 	pthread_mutex_lock(&f->mu);
-	if (tp__finished(f->state)) {
+	if (tp__finished(tp__state(f))) {
 		pthread_mutex_unlock(&f->mu);
 		free(msg);
 		return EALREADY;
@@ -459,7 +477,7 @@ tp_future_exception(struct tp_future *f, int64_t timeout_ns, int *err,
 	if ((e = tp_future_wait(f, timeout_ns)) != 0)
 		return e;
 	/* Final: no lock needed, as in tp_future_result. */
-	if (f->state == TP_CANCELLED)
+	if (tp__state(f) == TP_CANCELLED)
 		return ECANCELED;
 	if (err != NULL)
 		*err = f->status;
@@ -491,7 +509,7 @@ tp_future_cancel(struct tp_future *f)
 
 	for (;;) {
 		pthread_mutex_lock(&f->mu);
-		switch (f->state) {
+		switch (tp__state(f)) {
 		case TP_CANCELLED:
 			pthread_mutex_unlock(&f->mu);
 			return 0;
@@ -543,7 +561,7 @@ tp_future_set_cancel_hook(struct tp_future *self, tp_cancel_fn *fn, void *arg)
 	int e = 0;
 
 	pthread_mutex_lock(&self->mu);
-	assert(self->state == TP_RUNNING);
+	assert(tp__state(self) == TP_RUNNING);
 	if (fn != NULL) {
 		if (self->cancel_requested) {
 			e = ECANCELED;
@@ -569,7 +587,7 @@ tp_future_on_done(struct tp_future *f, tp_done_fn *fn, void *arg)
 
 	assert(fn != NULL);
 	pthread_mutex_lock(&f->mu);
-	if (tp__finished(f->state)) {
+	if (tp__finished(tp__state(f))) {
 		pthread_mutex_unlock(&f->mu);
 		fn(f, arg);
 		return 0;
@@ -589,7 +607,7 @@ tp_future_on_done(struct tp_future *f, tp_done_fn *fn, void *arg)
 	cb->arg = arg;
 	cb->next = NULL;
 	pthread_mutex_lock(&f->mu);
-	if (tp__finished(f->state)) {
+	if (tp__finished(tp__state(f))) {
 		pthread_mutex_unlock(&f->mu);
 		free(cb);
 		fn(f, arg);

@@ -61,8 +61,17 @@ struct tp_future {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;		/* finished, or a hook call returned */
 	atomic_size_t refs;
+	/*
+	 * An enum tp_state.  Written under mu, but for the move from PENDING
+	 * to RUNNING, which a worker makes under the executor lock alone (a
+	 * canceller holds both locks, see tp__executor_cancel).  Read with
+	 * tp__state under either lock, or with an acquire load that needs
+	 * no lock once it sees a final state: the move to a final state is
+	 * a release store made after status, result and message were set,
+	 * and none of them changes afterwards.
+	 */
+	atomic_int state;
 	/* Under mu: */
-	enum tp_state state;
 	int status;
 	void *result;
 	int cancel_requested;		/* a hook was called */
@@ -78,7 +87,7 @@ struct tp_future {
 	tp_task_fn *fn;
 	void *arg;
 	int own;			/* made by tp_future_create */
-	/* Valid only while PENDING (see tp_future_cancel). */
+	/* Used only while PENDING (see tp_future_cancel), never cleared. */
 	struct tp_executor *ex;
 	/* In the executor's queue, under the executor's lock. */
 	struct tp__link qlink;
@@ -89,6 +98,20 @@ struct tp__cblist {
 	struct tp__cb first;
 	struct tp__cb *rest;
 };
+
+/* f's state under one of the locks that order its writes (see above). */
+static inline enum tp_state
+tp__state(struct tp_future *f)
+{
+	return (enum tp_state)atomic_load_explicit(&f->state,
+	    memory_order_relaxed);
+}
+
+static inline void
+tp__set_state(struct tp_future *f, enum tp_state s)
+{
+	atomic_store_explicit(&f->state, (int)s, memory_order_relaxed);
+}
 
 /* future.c */
 int tp__future_create(struct tp_future **fp, tp_task_fn *fn, void *arg,

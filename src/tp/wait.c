@@ -119,7 +119,7 @@ waiter_push_locked(struct tp__wnode *n)
 	struct tp__waiter *w = n->w;
 
 	w->nfinished++;
-	if (n->f->state == TP_DONE && n->f->status != 0)
+	if (tp__state(n->f) == TP_DONE && n->f->status != 0)
 		w->nexception++;
 	tp__list_push_back(&w->ready, &n->wlink);
 	pthread_cond_broadcast(&w->cv);
@@ -159,7 +159,7 @@ waiter_add(struct tp__waiter *w, struct tp__wnode *n, struct tp_future *f)
 			return EEXIST;
 		}
 	tp__list_push_back(&f->waiters, &n->flink);
-	if (tp__finished(f->state)) {
+	if (tp__finished(tp__state(f))) {
 		pthread_mutex_lock(&w->mu);
 		waiter_push_locked(n);
 		pthread_mutex_unlock(&w->mu);
