@@ -91,9 +91,12 @@ hint(struct tp_executor *ex)
  * second.  One worker at a time (so spinners never crowd the submitter
  * off the CPUs) watches the queue length for a few microseconds; a
  * submitter that sees it spinning does not signal.  This is the one busy
- * wait in libtp, bounded, and only between tasks.
+ * wait in libtp, bounded, and only between tasks.  Kept short: on a
+ * machine with as many busy threads as CPUs a longer spin takes the CPU
+ * from the thread that would hand out the next task (tp_map's consumer
+ * ran at half the speed with 2,000 rounds instead of 300; bench/README.md).
  */
-#define SPIN_ROUNDS 2000
+#define SPIN_ROUNDS 300
 
 static void
 spin_for_work(struct tp_executor *ex)
