@@ -565,6 +565,16 @@ tp_h_functions() {
 	EOF
 }
 
+@test "a future made after others were released starts new, on any thread" {
+	lib_run future-reuse
+	lib_expect <<-'EOF'
+		same thread: 300 of 300 fresh
+		made elsewhere: 300 of 300 fresh
+		released elsewhere: 300 of 300 fresh
+		callbacks: 1800
+	EOF
+}
+
 @test "a task's message comes back with its status from tp_future_exception" {
 	lib_run task-message
 	lib_expect <<-'EOF'
@@ -1020,6 +1030,16 @@ tp_h_functions() {
 	lib_expect <<-'EOF'
 		next: ESHUTDOWN
 		dropped: 0 (1 time)
+		runs: 0
+	EOF
+}
+
+@test "map submits its refill of up to 64 items together; a submit error drops them all" {
+	lib_run map-submit-error-refill
+	lib_expect <<-'EOF'
+		next: ESHUTDOWN
+		produced: 64
+		dropped once without a future: 64 (items 0 to 63); not dropped: 6
 		runs: 0
 	EOF
 }

@@ -551,13 +551,14 @@ int tp_map_close(struct tp_map *m);
  * the outcome with tp_future_result(*fp, 0, ...) and the item with
  * tp_future_arg).  While the oldest future is unfinished, more items are
  * produced and submitted until the window is full; the producer runs on
- * this thread.  Returns ENOENT after the last future, ETIMEDOUT when the
+ * this thread, asked for up to 64 items in a row, which are then submitted
+ * together.  Returns ENOENT after the last future, ETIMEDOUT when the
  * map's deadline passes before the next future finishes (once it has
  * passed, later calls only poll: they return a finished future or
  * ETIMEDOUT at once),
  * the producer's error once the futures before it have been returned, or
- * the error of tp_submit (ESHUTDOWN, ENOMEM; the item is then handed to
- * drop).  For a pushed map, ENOENT comes after tp_map_close, and while
+ * the error of tp_submit (ESHUTDOWN, ENOMEM; the items produced and not
+ * submitted are then handed to drop, with f NULL).  For a pushed map, ENOENT comes after tp_map_close, and while
  * its input is open and every pushed future has been returned, the call
  * waits for the next push.  With TP_MAP_STOP_ON_ERROR, ENOENT also comes
  * after the failed future that stopped the map.

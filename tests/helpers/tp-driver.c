@@ -42,7 +42,7 @@
 /* A timeout that must expire: the futures it waits for are gated. */
 #define SHORT_NS (20 * MS)
 
-#define MAXITEMS 64
+#define MAXITEMS 80
 
 /*
  * A counter that threads wait on until it reaches a value.  A gate is an
@@ -1987,6 +1987,125 @@ sc_future_set_exception(void)
 	CHECK(0, tp_future_set_exception(f, EINVAL, NULL));
 	print_exception("without a message", f, 0);
 	tp_future_release(f);
+}
+
+#define REUSE_N 300
+
+/* Make n futures of tp_future_create, each with arg a + i. */
+static void
+reuse_make(struct tp_future **fs, int n, char *a)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		CHECK(0, tp_future_create(&fs[i], a + i));
+}
+
+/*
+ * Fail each of fs (two callbacks and a message each, so that every
+ * field a future may own is in use) and release it.
+ */
+static void
+reuse_fail_release(struct tp_future **fs, int n, atomic_int *calls)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		CHECK(0, tp_future_on_done(fs[i], cb_count, calls));
+		CHECK(0, tp_future_on_done(fs[i], cb_count, calls));
+		CHECK(0, tp_future_set_message(fs[i], "old %d", i));
+		CHECK(0, tp_future_set_exception(fs[i], EIO, NULL));
+		tp_future_release(fs[i]);
+	}
+}
+
+struct reuse_arg {
+	struct tp_future **fs;
+	char *a;
+	atomic_int *calls;
+};
+
+static void *
+th_reuse_make(void *arg)
+{
+	struct reuse_arg *r = arg;
+
+	reuse_make(r->fs, REUSE_N, r->a);
+	return NULL;
+}
+
+static void *
+th_reuse_release(void *arg)
+{
+	struct reuse_arg *r = arg;
+
+	reuse_fail_release(r->fs, REUSE_N, r->calls);
+	return NULL;
+}
+
+/* How many of fs are fresh: PENDING, their own arg, no callback, no
+ * message once completed; completes and releases them. */
+static int
+reuse_fresh(struct tp_future **fs, int n, char *a, atomic_int *calls)
+{
+	const char *msg;
+	void *res;
+	int before, err, fresh = 0, i;
+
+	for (i = 0; i < n; i++) {
+		before = atomic_load(calls);
+		if (tp_future_state(fs[i]) == TP_PENDING &&
+		    tp_future_arg(fs[i]) == a + i &&
+		    tp_future_wait(fs[i], 0) == ETIMEDOUT &&
+		    tp_future_set_result(fs[i], a) == 0 &&
+		    tp_future_result(fs[i], 0, &res, &err) == 0 &&
+		    res == a && err == 0 &&
+		    tp_future_exception(fs[i], 0, &err, &msg) == 0 &&
+		    err == 0 && msg == NULL && atomic_load(calls) == before)
+			fresh++;
+		tp_future_release(fs[i]);
+	}
+	return fresh;
+}
+
+/*
+ * Released futures are kept for reuse by the releasing thread (a cache
+ * that valgrind checks for leaks): a future made after others were
+ * released starts as new, whichever thread made and released the old
+ * ones, and a thread that exits with futures in its cache frees them.
+ */
+static void
+sc_future_reuse(void)
+{
+	static struct tp_future *fs[REUSE_N];
+	static char a[REUSE_N];
+	struct reuse_arg r = { fs, a, NULL };
+	atomic_int calls;
+	pthread_t t;
+
+	atomic_init(&calls, 0);
+	r.calls = &calls;
+	/* Made and released here, more than a thread keeps at first. */
+	reuse_make(fs, REUSE_N, a);
+	reuse_fail_release(fs, REUSE_N, &calls);
+	reuse_make(fs, REUSE_N, a);
+	printf("same thread: %d of %d fresh\n",
+	    reuse_fresh(fs, REUSE_N, a, &calls), REUSE_N);
+	/* Made on a thread that exits, released here. */
+	CHECK(0, pthread_create(&t, NULL, th_reuse_make, &r));
+	CHECK(0, pthread_join(t, NULL));
+	reuse_fail_release(fs, REUSE_N, &calls);
+	reuse_make(fs, REUSE_N, a);
+	printf("made elsewhere: %d of %d fresh\n",
+	    reuse_fresh(fs, REUSE_N, a, &calls), REUSE_N);
+	/* Made here, released on a thread that exits with them cached. */
+	reuse_make(fs, REUSE_N, a);
+	CHECK(0, pthread_create(&t, NULL, th_reuse_release, &r));
+	CHECK(0, pthread_join(t, NULL));
+	reuse_make(fs, REUSE_N, a);
+	printf("released elsewhere: %d of %d fresh\n",
+	    reuse_fresh(fs, REUSE_N, a, &calls), REUSE_N);
+	printf("callbacks: %d\n", atomic_load(&calls));
 }
 
 /* A thread that waits for a future and notes what it got. */
@@ -4271,6 +4390,51 @@ sc_map_submit_error(void)
 	tp_executor_free(ex);
 }
 
+/*
+ * The refill asks the producer for up to 64 items, then submits them
+ * together: on a shut down executor all of them fail, and each is handed
+ * to drop once, with no future.  The window (100) and the input (70) are
+ * both larger than the refill.
+ */
+static void
+sc_map_submit_error_refill(void)
+{
+	struct tp_map_opts opts = TP_MAP_OPTS_INIT;
+	struct tp_executor *ex;
+	struct producer p;
+	struct tp_map *m;
+	struct job j[70];
+	int first = -1, id, i, last = -1, nodrop = 0, once = 0;
+
+	map_jobs(j, 70, NULL, NULL);
+	producer_init(&p, j, 70);
+	ex = executor(1, 0, NULL, NULL);
+	CHECK(0, tp_executor_shutdown(ex, 0, 0));
+	opts.window = 100;
+	opts.drop = drop_record;
+	CHECK(0, tp_map_create(&m, ex, task_job, produce, &p, &opts));
+	printf("next: %s\n", errname(map_take(m, &p, &id)));
+	tp_map_free(m);
+	printf("produced: %d\n", p.next);
+	for (i = 0; i < 70; i++) {
+		if (p.dropped[i] == 0) {
+			nodrop++;
+			continue;
+		}
+		if (p.dropped[i] != 1 || p.drop_state[i] != -1)
+			die("item %d dropped %d times, state %d", i,
+			    p.dropped[i], p.drop_state[i]);
+		once++;
+		if (first < 0)
+			first = i;
+		last = i;
+	}
+	printf("dropped once without a future: %d (items %d to %d); "
+	    "not dropped: %d\n", once, first, last, nodrop);
+	printf("runs: %d\n", atomic_load(&j[0].runs));
+	tp_executor_free(ex);
+}
+
 static void
 sc_map_einval(void)
 {
@@ -5141,6 +5305,7 @@ static const struct scenario scenarios[] = {
 	{ "future-set-exception", sc_future_set_exception },
 	{ "future-created-wait", sc_future_created_wait },
 	{ "future-created-cancel", sc_future_created_cancel },
+	{ "future-reuse", sc_future_reuse },
 	{ "task-message", sc_task_message },
 	{ "shutdown-cancel-pending", sc_shutdown_cancel_pending },
 	{ "shutdown-wait-runs-queued", sc_shutdown_wait_runs_queued },
@@ -5187,6 +5352,7 @@ static const struct scenario scenarios[] = {
 	{ "map-free-drop", sc_map_free_drop },
 	{ "map-free-cancels", sc_map_free_cancels },
 	{ "map-submit-error", sc_map_submit_error },
+	{ "map-submit-error-refill", sc_map_submit_error_refill },
 	{ "map-einval", sc_map_einval },
 	{ "map-pushed", sc_map_pushed },
 	{ "map-pushed-close", sc_map_pushed_close },
