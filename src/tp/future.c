@@ -17,6 +17,25 @@
 
 #include "tp_internal.h"
 
+/* Memory checkers that the future cache tells what is free (see
+ * fcache_hide); with neither, it tells no one. */
+#if defined(__SANITIZE_ADDRESS__)
+#define TP_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TP_ASAN 1
+#endif
+#endif
+#ifdef TP_ASAN
+#include <sanitizer/asan_interface.h>
+#endif
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define TP_MEMCHECK 1
+#endif
+#endif
+
 int
 tp__finished(enum tp_state s)
 {
@@ -78,6 +97,37 @@ future_free(struct tp_future *f)
 	free(f);
 }
 
+/*
+ * To ASan and valgrind a cached future is freed memory but for its link,
+ * so that a use after the last release is still reported.
+ */
+static void
+fcache_hide(struct tp_future *f)
+{
+	size_t off = offsetof(struct tp_future, qlink.next);
+
+	(void)f;
+	(void)off;
+#ifdef TP_ASAN
+	ASAN_POISON_MEMORY_REGION(f, off);
+#endif
+#ifdef TP_MEMCHECK
+	VALGRIND_MAKE_MEM_NOACCESS(f, off);
+#endif
+}
+
+static void
+fcache_show(struct tp_future *f)
+{
+	(void)f;
+#ifdef TP_ASAN
+	ASAN_UNPOISON_MEMORY_REGION(f, sizeof(*f));
+#endif
+#ifdef TP_MEMCHECK
+	VALGRIND_MAKE_MEM_DEFINED(f, sizeof(*f));
+#endif
+}
+
 static struct tp_future *
 fcache_pop(void)
 {
@@ -85,6 +135,7 @@ fcache_pop(void)
 
 	fcache.head = (struct tp_future *)(void *)f->qlink.next;
 	fcache.n--;
+	fcache_show(f);
 	return f;
 }
 
@@ -151,6 +202,7 @@ fcache_put(struct tp_future *f)
 		fcache.registered = 1;
 	}
 	f->qlink.next = (struct tp__link *)(void *)fcache.head;
+	fcache_hide(f);
 	fcache.head = f;
 	fcache.n++;
 	fcache_tick();
