@@ -2,10 +2,12 @@
 /*
  * Futures: their states, waiting for them, cancelling them and their done
  * callbacks.  A future moves PENDING -> RUNNING -> DONE or CANCELLED under
- * its own lock; the move to a final state (tp__future_settle_locked) also
- * wakes its waiters, and the callbacks it collected run afterwards with no
- * lock held.  Queue handling lives in executor.c, multi-future waits in
- * wait.c.
+ * its own lock (but for an executor's future becoming RUNNING, which is
+ * under the executor's; see tp_internal.h); the move to a final state
+ * (tp__future_settle_locked) also wakes its waiters, and the callbacks it
+ * collected run afterwards with no lock held.  Released futures are kept
+ * for reuse by the releasing thread (the cache below).  Queue handling
+ * lives in executor.c, multi-future waits in wait.c.
  */
 #include <assert.h>
 #include <errno.h>
