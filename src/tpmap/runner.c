@@ -546,11 +546,12 @@ start_signals(struct runner *r)
 
 	taken_signal_set(&sigs);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* The line before the thread that toggles it. */
+	r->pg = progress_create(r->o);
+	out_set_progress(r->out, r->pg);
 	if ((e = pthread_create(&r->sig_tid, NULL, sig_thread, r)) != 0)
 		errx(255, "pthread_create: %s", strerror(e));
 	r->signals = 1;
-	r->pg = progress_create(r->o);
-	out_set_progress(r->out, r->pg);
 }
 
 /*
