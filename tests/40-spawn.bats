@@ -231,9 +231,9 @@ threads_while_running() {
 	wait "$pid"
 }
 
-@test "one job from ::: runs on tpmap's own thread, starting no other" {
+@test "one job from ::: runs on tpmap's own thread, besides only the signal thread" {
 	run -0 --separate-stderr threads_while_running a
-	[ "$output" = $'1\na' ]
+	[ "$output" = $'2\na' ]
 }
 
 @test "two jobs from ::: run on workers (the count above can fail)" {

@@ -35,6 +35,9 @@ struct progress {
 	pthread_cond_t cv;		/* counts changed, hidden, or quit */
 	clockid_t cvclock;		/* the clock cv's deadlines are on */
 	pthread_t tid;
+	int started;			/* tid runs */
+	int off;			/* not drawn: none of the options,
+					 * or SIGUSR2 turned it off */
 	int bar, eta;			/* what to draw besides the counts */
 	int stdout_shares;		/* stdout is the same terminal */
 	unsigned long long total;	/* jobs in all; 0: not known yet */
@@ -252,7 +255,7 @@ progress_thread(void *arg)
 	while (!p->quit) {
 		/* Not over output being written, nor over the start of
 		 * a line a job has not finished: wait for progress_show. */
-		if (p->hidden > 0 || !p->bol) {
+		if (p->off || p->hidden > 0 || !p->bol) {
 			pthread_cond_wait(&p->cv, &p->mu);
 			continue;
 		}
@@ -277,10 +280,12 @@ progress_create(const struct tpmap_opts *o)
 	pthread_condattr_t ca;
 	struct stat out, err;
 
-	if ((!o->bar && !o->eta && !o->progress) || o->dry_run ||
-	    !isatty(2))
+	if (o->dry_run || !isatty(2))
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
+	/* Without the options the line is off until SIGUSR2 asks for
+	 * it, and its thread is started only then. */
+	p->off = !o->bar && !o->eta && !o->progress;
 	p->bar = o->bar;
 	p->eta = o->eta;
 	p->total = o->total_jobs;
@@ -300,7 +305,10 @@ progress_create(const struct tpmap_opts *o)
 		p->cvclock = CLOCK_MONOTONIC;
 	pthread_cond_init(&p->cv, &ca);
 	pthread_condattr_destroy(&ca);
-	if (pthread_create(&p->tid, NULL, progress_thread, p) != 0) {
+	if (!p->off)
+		p->started = pthread_create(&p->tid, NULL, progress_thread,
+		    p) == 0;
+	if (!p->off && !p->started) {
 		/* The jobs matter more than their progress. */
 		pthread_cond_destroy(&p->cv);
 		pthread_mutex_destroy(&p->mu);
@@ -319,7 +327,8 @@ progress_free(struct progress *p)
 	p->quit = 1;
 	pthread_cond_signal(&p->cv);
 	pthread_mutex_unlock(&p->mu);
-	pthread_join(p->tid, NULL);
+	if (p->started)
+		pthread_join(p->tid, NULL);
 	clear(p);
 	pthread_cond_destroy(&p->cv);
 	pthread_mutex_destroy(&p->mu);
@@ -368,6 +377,25 @@ progress_job_ended(struct progress *p, int counted, int failed)
 		p->failed += failed != 0;
 	}
 	changed(p);
+	pthread_mutex_unlock(&p->mu);
+}
+
+void
+progress_toggle(struct progress *p)
+{
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->mu);
+	p->off = !p->off;
+	if (p->off) {
+		clear(p);
+	} else {
+		if (!p->started)
+			p->started = pthread_create(&p->tid, NULL,
+			    progress_thread, p) == 0;
+		p->last = now_mono() - REDRAW_MIN;	/* draw at once */
+		changed(p);
+	}
 	pthread_mutex_unlock(&p->mu);
 }
 

@@ -13,11 +13,12 @@
 struct progress;
 
 /*
- * Start drawing what o asks for.  Returns NULL when there is nothing to
- * draw: none of the options, --dry-run, or standard error is not a
- * terminal (then nothing at all is written: no control character ever
- * reaches a pipe or a file).  The drawing thread inherits the caller's
- * signal mask.  Release with progress_free.
+ * Start drawing what o asks for; without --progress, --eta or --bar the
+ * line is off until progress_toggle.  Returns NULL when there is nothing
+ * to draw on: --dry-run, or standard error is not a terminal (then
+ * nothing at all is written: no control character ever reaches a pipe or
+ * a file).  The drawing thread inherits the signal mask of the caller
+ * that starts it (this or progress_toggle).  Release with progress_free.
  */
 struct progress *progress_create(const struct tpmap_opts *o);
 
@@ -33,6 +34,10 @@ void progress_total(struct progress *p, unsigned long long n);
  * done, failed when it failed; else tpmap stopped it).  Thread-safe. */
 void progress_job_started(struct progress *p);
 void progress_job_ended(struct progress *p, int counted, int failed);
+
+/* SIGUSR2: turn the line off, or on (the counts of --progress when no
+ * option chose what to draw).  Thread-safe. */
+void progress_toggle(struct progress *p);
 
 /* Whether what is written to fd (1 or 2) shows on the line's terminal. */
 int progress_shares(const struct progress *p, int fd);

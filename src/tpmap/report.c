@@ -55,15 +55,17 @@ report_job(const struct job *j, const struct halt *h,
 		n = nfailed + nsucceeded;
 		break;
 	}
-	/* With fail=1 (soon) a later failure's status replaces it, as the
-	 * last failing job's status is parallel's exit status. */
-	if (failed && (halted == HALT_NEVER || h->when == HALT_SOON))
-		halt_status = job_status(j);
 	if (halted == HALT_NEVER && *matched) {
 		base = total > 0 ? total : nfailed + nsucceeded;
 		if (h->percent > 0 ? n * 100 >= (unsigned long long)h->percent * base :
-		    n >= h->count)
+		    n >= h->count) {
 			halted = h->when;
+			/* The status of the job that triggered the halt:
+			 * jobs that fail while the running ones end
+			 * (soon) do not replace it. */
+			if (failed)
+				halt_status = job_status(j);
+		}
 	}
 	return halted;
 }

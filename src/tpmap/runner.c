@@ -10,7 +10,8 @@
  *              joblog, --halt, progress counts, output.  Sequential code:
  *              the -k ring, the held-job store and the counters have no
  *              other user;
- *   signals    sigwaitinfo for SIGINT/SIGTERM/SIGHUP: stop and cancel;
+ *   signals    sigwaitinfo for every signal tpmap handles (handle_signal
+ *              says what each means), also for a job run alone;
  *   watcher    poll on stdout (a pipe) for its reader going: the same;
  *   progress   progress.c's own, drawing the status line.
  *
@@ -65,6 +66,8 @@ struct runner {
 	unsigned long long turns;	/* main: jobs submitted to ex */
 	/* Helper threads, started with the first job, joined at the end. */
 	int started;
+	int alone;			/* runner_alone's: no executor */
+	int signals;			/* sig_tid runs */
 	pthread_t sig_tid, watch_tid, fin_tid;
 	int watching;
 	int watch_wake[2];		/* wakes the watcher to end */
@@ -127,6 +130,9 @@ stop_and_cancel(struct runner *r, int why)
 {
 	stop(r, why);
 	cancel_running(r);
+	/* The job run alone has no future to cancel. */
+	if (r->alone)
+		spawn_terminate(r->sc, 1);
 }
 
 int
@@ -411,22 +417,104 @@ job_done(struct tp_future *f, void *arg)
 
 /* ---- signals and stdout ---------------------------------------------- */
 
-/* The signals that stop tpmap. */
-static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+/*
+ * Every signal tpmap takes: all those that would otherwise end it and
+ * leave its jobs running, and job control.  Not here: SIGKILL and SIGSTOP
+ * (no process can), SIGPIPE (ignored: a write fails with EPIPE instead),
+ * those ignored by default (SIGCHLD, SIGWINCH, SIGURG), and those of a
+ * fault of tpmap's own (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT,
+ * SIGTRAP, SIGSYS), which a thread cannot leave to another.
+ */
+static const int taken_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM,
+	SIGTSTP, SIGTTIN, SIGTTOU, SIGCONT, SIGXCPU, SIGXFSZ, SIGVTALRM,
+	SIGPROF,
+#ifdef SIGPOLL
+	SIGPOLL,
+#endif
+#ifdef SIGPWR
+	SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
 
 static void
-stop_signal_set(sigset_t *set)
+taken_signal_set(sigset_t *set)
 {
 	size_t i;
+#ifdef SIGRTMIN
+	int rt;
+#endif
 
 	sigemptyset(set);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaddset(set, stop_signals[i]);
+	for (i = 0; i < sizeof(taken_signals) / sizeof(taken_signals[0]); i++)
+		sigaddset(set, taken_signals[i]);
+#ifdef SIGRTMIN
+	/* The real-time signals end a process by default too. */
+	for (rt = SIGRTMIN; rt <= SIGRTMAX; rt++)
+		sigaddset(set, rt);
+#endif
 }
 
-/* The signal thread: on SIGINT, SIGTERM or SIGHUP stop starting jobs,
- * terminate the running ones, and let tpmap die of the same signal at
- * the end.  runner_finish wakes it with a signal of tpmap's own. */
+/* SIGUSR1: the command of each running job on standard error, one
+ * "tpmap: COMMAND" line each, as parallel lists them. */
+static void
+list_running(struct runner *r)
+{
+	struct buf b = { 0 };
+
+	if (r->sc != NULL)
+		spawn_list(r->sc, &b);
+	if (b.len > 0)
+		out_text(r->out, 2, b.p, b.len);
+	buf_free(&b);
+}
+
+/* What a signal means; tpmap(1) has the same list under SIGNALS. */
+static void
+handle_signal(struct runner *r, int sig)
+{
+	switch (sig) {
+	case SIGUSR1:
+		list_running(r);
+		break;
+	case SIGUSR2:
+		progress_toggle(r->pg);
+		break;
+	case SIGALRM:
+		/* Ignored, as by parallel. */
+		break;
+	case SIGTSTP:
+	case SIGTTIN:
+	case SIGTTOU:
+		/* Ctrl-Z: the jobs run in process groups of their own,
+		 * which the terminal does not stop; stop them, then tpmap,
+		 * which SIGCONT continues (below). */
+		if (r->sc != NULL)
+			spawn_stop_all(r->sc);
+		kill(getpid(), SIGSTOP);
+		break;
+	case SIGCONT:
+		if (r->sc != NULL)
+			spawn_cont_all(r->sc);
+		break;
+	default:
+		/* SIGINT, SIGTERM, SIGHUP, SIGQUIT and the rest that end a
+		 * process: stop starting jobs, terminate the running ones,
+		 * and let tpmap die of the first such signal at the end.
+		 * Jobs stopped by Ctrl-Z are continued to receive the
+		 * --termseq sequence. */
+		stop_and_cancel(r, sig);
+		if (r->sc != NULL)
+			spawn_cont_all(r->sc);
+		break;
+	}
+}
+
+/* The signal thread: takes every signal in taken_signals, until
+ * teardown wakes it with a SIGTERM of tpmap's own. */
 static void *
 sig_thread(void *arg)
 {
@@ -434,14 +522,36 @@ sig_thread(void *arg)
 	siginfo_t info;
 	sigset_t set;
 
-	stop_signal_set(&set);
-	while (sigwaitinfo(&set, &info) < 0)
-		if (errno != EINTR)
+	taken_signal_set(&set);
+	for (;;) {
+		if (sigwaitinfo(&set, &info) < 0) {
+			if (errno == EINTR)
+				continue;
 			return NULL;
-	if (atomic_load(&r->torn_down) && info.si_pid == getpid())
-		return NULL;
-	stop_and_cancel(r, info.si_signo);
-	return NULL;
+		}
+		if (atomic_load(&r->torn_down) && info.si_pid == getpid())
+			return NULL;
+		handle_signal(r, info.si_signo);
+	}
+}
+
+/* Block the taken signals in this thread, whose mask every thread and
+ * no job inherits, and start the thread that takes them.  Exits on
+ * failure, ending any job already running (spawn's exit handler). */
+static void
+start_signals(struct runner *r)
+{
+	sigset_t sigs;
+	int e;
+
+	taken_signal_set(&sigs);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	/* The line before the thread that toggles it. */
+	r->pg = progress_create(r->o);
+	out_set_progress(r->out, r->pg);
+	if ((e = pthread_create(&r->sig_tid, NULL, sig_thread, r)) != 0)
+		errx(255, "pthread_create: %s", strerror(e));
+	r->signals = 1;
 }
 
 /*
@@ -487,21 +597,13 @@ start(struct runner *r)
 {
 	const struct tpmap_opts *o = r->o;
 	struct tp_executor_opts xo = TP_EXECUTOR_OPTS_INIT;
-	sigset_t sigs;
 	int e;
 
 	r->started = 1;
-	/* Block the signals in every thread but sig_thread, which takes
-	 * them synchronously; threads inherit the mask. */
-	stop_signal_set(&sigs);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	if ((e = pthread_create(&r->sig_tid, NULL, sig_thread, r)) != 0)
-		errx(255, "pthread_create: %s", strerror(e));
+	start_signals(r);
 	if (stdout_is_pipe() && cloexec_pipe(r->watch_wake) == 0 &&
 	    pthread_create(&r->watch_tid, NULL, watch_stdout, r) == 0)
 		r->watching = 1;
-	r->pg = progress_create(o);
-	out_set_progress(r->out, r->pg);
 	if (atomic_load(&r->total) > 0)
 		progress_total(r->pg, atomic_load(&r->total));
 	if ((e = pthread_create(&r->fin_tid, NULL, finisher, r)) != 0)
@@ -614,39 +716,20 @@ runner_dry_run(struct runner *r, struct job *j)
 	job_free(j);
 }
 
-/* runner_alone's signal handler: what sig_thread does, in what a handler
- * may do (lock-free atomics and write(2)); there is no jobserver wait
- * to cancel, as the only job runs on make's implicit slot. */
-static struct runner *alone;
-
-static void
-alone_signal(int sig)
-{
-	int none = 0;
-
-	(void)atomic_compare_exchange_strong(&alone->stopping, &none, sig);
-	spawn_terminate(alone->sc, 1);
-}
-
 void
 runner_alone(struct runner *r, struct job *j)
 {
-	struct sigaction sa;
 	void *result;
-	size_t i;
 
-	alone = r;
+	r->alone = 1;
 	j->owner = r;
 	j->turn = r->turns;
 	r->nrun++;
 	if (j->cmd == NULL && !build_needs_slot(r->b))
 		build_job(r->b, j);
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = alone_signal;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	for (i = 0; i < sizeof(stop_signals) / sizeof(stop_signals[0]); i++)
-		sigaction(stop_signals[i], &sa, NULL);
+	/* The signals mean here what they mean with workers; only the
+	 * signal thread is needed for that. */
+	start_signals(r);
 	if (stdout_is_pipe())
 		spawn_watch_output(r->sc, 1);
 	(void)run_job(NULL, j, &result);
@@ -669,14 +752,25 @@ die_of(int sig)
 	_exit(128 + sig);
 }
 
+/* Stop the signal thread, once no job is left to signal: a signal that
+ * comes later stays blocked, and tpmap ends as the run has. */
+static void
+stop_signals(struct runner *r)
+{
+	if (!r->signals)
+		return;
+	atomic_store(&r->torn_down, 1);
+	pthread_kill(r->sig_tid, SIGTERM);
+	pthread_join(r->sig_tid, NULL);
+	r->signals = 0;
+}
+
 /* Stop the helper threads and free everything. */
 static void
 teardown(struct runner *r)
 {
 	if (r->started) {
 		atomic_store(&r->torn_down, 1);
-		pthread_kill(r->sig_tid, SIGTERM);
-		pthread_join(r->sig_tid, NULL);
 		if (r->watching) {
 			while (write(r->watch_wake[1], "", 1) < 0 &&
 			    errno == EINTR)
@@ -719,6 +813,7 @@ runner_finish(struct runner *r, int status)
 		/* ... which prints the last of them. */
 		pthread_join(r->fin_tid, NULL);
 	}
+	stop_signals(r);
 	progress_free(r->pg);
 	e = out_free(r->out);
 	teardown(r);

@@ -40,7 +40,10 @@ extern char **environ;
 
 struct slot_env {
 	char **envp;
-	pid_t pid;			/* running job's pid, under pidmu */
+	/* The running job's pid and the job, set under pidmu; the pid is
+	 * atomic so that a signal handler may read it (spawn_fault). */
+	_Atomic pid_t pid;
+	const struct job *job;
 	char vars[NJOBVARS][64];
 	/* spawn_terminate sets kill and writes a byte to wake[1], so that
 	 * the worker polling for the job's output sees it at once. */
@@ -58,6 +61,8 @@ struct spawn_ctx {
 	struct slot_env *slots;		/* index slot - 1 */
 	pthread_mutex_t pidmu;
 	int dying;			/* spawn_kill_all ran: start nothing */
+	atomic_int stopped;		/* spawn_stop_all ran, not yet
+					 * spawn_cont_all: start jobs stopped */
 	atomic_int spill_warned;	/* the spill failure was reported */
 	int watchfd;			/* spawn_watch_output's, or -1 */
 	atomic_int output_gone;		/* its reader went during a job */
@@ -68,15 +73,20 @@ static const char *const jobvars[NJOBVARS] = {
 };
 
 /* The context whose jobs to end if the process exits while they run;
- * a global, as atexit handlers take no argument.  Set and cleared by the
- * main thread while no other runs jobs. */
-static struct spawn_ctx *exit_ctx;
+ * a global, as atexit and signal handlers take no argument.  Set and
+ * cleared by the main thread while no other runs jobs; atomic for the
+ * fault handler, which may run on any thread. */
+static _Atomic(struct spawn_ctx *) exit_ctx;
+
+static void catch_faults(void);
 
 static void
 kill_at_exit(void)
 {
-	if (exit_ctx != NULL)
-		spawn_kill_all(exit_ctx);
+	struct spawn_ctx *sc = atomic_load(&exit_ctx);
+
+	if (sc != NULL)
+		spawn_kill_all(sc);
 }
 
 /* Shells that understand sh -c and POSIX quoting, for $SHELL. */
@@ -134,7 +144,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	unsigned s;
 
 	sc = xcalloc(1, sizeof(*sc));
-	if (exit_ctx == NULL && atexit(kill_at_exit) != 0)
+	if (atomic_load(&exit_ctx) == NULL && atexit(kill_at_exit) != 0)
 		err(255, "atexit");
 	pthread_mutex_init(&sc->shellmu, NULL);
 	sc->termseq = o->termseq;
@@ -145,6 +155,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	pthread_mutex_init(&sc->pidmu, NULL);
 	sc->watchfd = -1;
 	atomic_init(&sc->output_gone, 0);
+	atomic_init(&sc->stopped, 0);
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
 	for (s = 0; s < nslots; s++) {
@@ -153,6 +164,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 		fcntl(sc->slots[s].wake[0], F_SETFL, O_NONBLOCK);
 		fcntl(sc->slots[s].wake[1], F_SETFL, O_NONBLOCK);
 		atomic_init(&sc->slots[s].kill, 0);
+		atomic_init(&sc->slots[s].pid, 0);
 		sc->slots[s].envp = xcalloc(nenv + NJOBVARS + 1, sizeof(char *));
 		for (i = 0; i < NJOBVARS; i++)
 			sc->slots[s].envp[i] = sc->slots[s].vars[i];
@@ -160,7 +172,8 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 			if (!is_jobvar(environ[i]))
 				sc->slots[s].envp[k++] = environ[i];
 	}
-	exit_ctx = sc;
+	atomic_store(&exit_ctx, sc);
+	catch_faults();
 	return sc;
 }
 
@@ -171,7 +184,7 @@ spawn_free(struct spawn_ctx *sc)
 
 	if (sc == NULL)
 		return;
-	exit_ctx = NULL;
+	atomic_store(&exit_ctx, NULL);
 	for (s = 0; s < sc->nslots; s++) {
 		free(sc->slots[s].envp);
 		close(sc->slots[s].wake[0]);
@@ -215,11 +228,112 @@ static void
 set_pid(struct spawn_ctx *sc, struct job *j, pid_t pid)
 {
 	pthread_mutex_lock(&sc->pidmu);
-	sc->slots[j->slot - 1].pid = pid;
+	atomic_store(&sc->slots[j->slot - 1].pid, pid);
+	sc->slots[j->slot - 1].job = pid > 0 ? j : NULL;
 	/* Started while spawn_kill_all ends the others: it must not
 	 * outlive tpmap either. */
 	if (sc->dying && pid > 0)
 		kill(-pid, SIGKILL);
+	pthread_mutex_unlock(&sc->pidmu);
+	/* Started while tpmap stops (Ctrl-Z): stopped with the others.
+	 * The pid is stored before the flag is read, and spawn_stop_all
+	 * sets the flag before it reads the pids, so one of the two sees
+	 * the other. */
+	if (pid > 0 && atomic_load(&sc->stopped))
+		kill(-pid, SIGSTOP);
+}
+
+/* Send sig to every running job's process group, reading the pids
+ * without the lock: async-signal-safe. */
+static void
+signal_all(struct spawn_ctx *sc, int sig)
+{
+	unsigned s;
+	pid_t pid;
+
+	for (s = 0; s < sc->nslots; s++)
+		if ((pid = atomic_load(&sc->slots[s].pid)) > 0)
+			kill(-pid, sig);
+}
+
+/*
+ * A fault of tpmap's own (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP,
+ * SIGSYS; SIGABRT from abort and BUG) leaves no thread fit to run the
+ * termination sequence: kill every job's group at once, then die of the
+ * signal.  A fault the kernel raised returns to the faulting instruction
+ * under the handler there was before (a sanitizer's report); one sent by
+ * a process dies of the default action.
+ */
+static struct sigaction fault_old[NSIG];
+
+static void
+on_fault(int sig, siginfo_t *si, void *ctx)
+{
+	struct spawn_ctx *sc = atomic_load(&exit_ctx);
+
+	(void)ctx;
+	if (sc != NULL)
+		signal_all(sc, SIGKILL);
+	if (si != NULL && si->si_code > 0 && sig != SIGABRT) {
+		sigaction(sig, &fault_old[sig], NULL);
+		return;
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+catch_faults(void)
+{
+	static const int faults[] = {
+		SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS
+	};
+	static int caught;
+	struct sigaction sa;
+	size_t i;
+
+	if (caught++)
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < sizeof(faults) / sizeof(faults[0]); i++)
+		if (sigaction(faults[i], &sa, &fault_old[faults[i]]) != 0)
+			fault_old[faults[i]].sa_handler = SIG_DFL;
+}
+
+void
+spawn_stop_all(struct spawn_ctx *sc)
+{
+	atomic_store(&sc->stopped, 1);
+	signal_all(sc, SIGSTOP);
+}
+
+void
+spawn_cont_all(struct spawn_ctx *sc)
+{
+	/* Only the jobs tpmap stopped: a SIGCONT after someone else's
+	 * SIGSTOP to tpmap alone has no job to continue. */
+	if (atomic_exchange(&sc->stopped, 0))
+		signal_all(sc, SIGCONT);
+}
+
+void
+spawn_list(struct spawn_ctx *sc, struct buf *b)
+{
+	const struct job *j;
+	unsigned s;
+
+	pthread_mutex_lock(&sc->pidmu);
+	for (s = 0; s < sc->nslots; s++) {
+		if ((j = sc->slots[s].job) == NULL)
+			continue;
+		if (b->len > 0)
+			buf_addc(b, '\n');
+		buf_adds(b, "tpmap: ");
+		buf_add(b, j->cmd, j->cmdlen);
+	}
 	pthread_mutex_unlock(&sc->pidmu);
 }
 
@@ -245,11 +359,11 @@ spawn_kill_all(struct spawn_ctx *sc)
 	pthread_mutex_lock(&sc->pidmu);
 	sc->dying = 1;
 	for (s = 0; s < sc->nslots; s++)
-		if (sc->slots[s].pid > 0) {
+		if (atomic_load(&sc->slots[s].pid) > 0) {
 			if (pids != NULL)
-				pids[n++] = sc->slots[s].pid;
+				pids[n++] = atomic_load(&sc->slots[s].pid);
 			else	/* no memory even for this: no grace */
-				kill(-sc->slots[s].pid, SIGKILL);
+				kill(-atomic_load(&sc->slots[s].pid), SIGKILL);
 		}
 	pthread_mutex_unlock(&sc->pidmu);
 	for (step = 0; step < ts->n && n > 0; step++) {
@@ -369,20 +483,43 @@ exit_fd(pid_t pid)
 }
 
 /*
- * Wait for the job: drain its output pipes (when piped) until they close
- * and, when the kernel can tell without reaping, until the process has
- * exited; meanwhile enforce its timeout and terminate it on request, with
- * the --termseq sequence sent to its whole process group.
+ * How long after a job's own process has ended its pipes are still read:
+ * what the process wrote is already in them, and this is for what a
+ * child it left behind (`cmd &`) writes at once.  After that the pipes
+ * are closed, so that a process that escaped the job (setsid, a daemon)
+ * and holds them cannot keep the job, or tpmap, waiting.  tpmap(1) says
+ * so.
  */
-static void
+#define EXIT_GRACE 0.2
+
+/*
+ * While a deadline runs, poll wakes at least this often (seconds), so
+ * that a wake-up much later than asked shows a time tpmap was stopped
+ * (SIGSTOP, Ctrl-Z) or not scheduled, which is not counted against the
+ * job.  Only a job with a deadline pays for it.
+ */
+#define TICK 0.1
+#define LATE_MIN 0.02	/* a later wake-up than this is a stop */
+
+/*
+ * Wait for the job: drain its output pipes (when piped) until the job's
+ * own process has ended and they are closed or EXIT_GRACE has passed;
+ * meanwhile enforce its timeout and terminate it on request, with the
+ * --termseq sequence sent to its whole process group.  Returns 1 when the
+ * process is still running after the whole sequence (one with no KILL at
+ * its end): it is given up, not waited for.  Where the kernel cannot say
+ * that the process has ended without reaping it (no pidfd), the pipes
+ * are read until they close.
+ */
+static int
 collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 {
 	struct slot_env *se = &sc->slots[j->slot - 1];
 	struct pollfd pfd[5];
 	const struct termseq *ts = &sc->termseq;
-	double deadline, t;
+	double deadline, t, asked, late, wake, grace = -1;
 	size_t step = 0;
-	int i, nopen, exited = 0, terminating = 0, ms;
+	int i, nopen, exited = 0, terminating = 0, ms, gaveup = 0;
 	char drainbuf[64];
 
 	pfd[0].fd = outfd;
@@ -396,34 +533,47 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 	nopen = (outfd >= 0) + (errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
-		if (atomic_load(&se->kill) && !terminating) {
+		t = now_mono();
+		if (exited) {
+			/* Once the process has ended, it is neither timed
+			 * out nor terminated: only its pipes are left. */
+			if (nopen == 0 || t >= grace)
+				break;
+		} else if (atomic_load(&se->kill) && !terminating) {
 			j->terminated = 1;
 			terminating = 1;
-			deadline = now_mono();
+			deadline = t;
 		}
-		if (deadline >= 0 && (t = now_mono()) >= deadline) {
+		if (!exited && deadline >= 0 && t >= deadline) {
 			if (!terminating) {
 				j->timed_out = 1;
 				terminating = 1;
 			}
-			if (step < ts->n) {
-				kill(-pid, ts->sig[step]);
-				deadline = t + ts->ms[step] / 1000.0;
-				step++;
-			} else
-				deadline = -1;
+			if (step == ts->n) {
+				gaveup = 1;
+				break;
+			}
+			kill(-pid, ts->sig[step]);
+			deadline = t + ts->ms[step] / 1000.0;
+			step++;
 			continue;
 		}
-		if (nopen == 0 && (exited || pfd[3].fd < 0))
-			break;
+		if (nopen == 0 && pfd[3].fd < 0 && !exited)
+			break;		/* no pidfd: waitpid waits */
+		wake = exited ? grace : deadline;
 		ms = -1;
-		if (deadline >= 0)
-			ms = (int)((deadline - now_mono()) * 1000) + 1;
+		if (wake >= 0) {
+			asked = wake - t < TICK ? wake - t : TICK;
+			ms = (int)(asked * 1000) + 1;
+		}
 		if (poll(pfd, 5, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
+		late = now_mono() - t - ms / 1000.0;
+		if (ms >= 0 && !exited && deadline >= 0 && late > LATE_MIN)
+			deadline += late;
 		for (i = 0; i < 2; i++) {
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
 				continue;
@@ -439,6 +589,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 				;
 		if (pfd[3].fd >= 0 && pfd[3].revents != 0) {
 			exited = 1;
+			grace = now_mono() + EXIT_GRACE;
 			close(pfd[3].fd);
 			pfd[3].fd = -1;
 		}
@@ -455,6 +606,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 		out_lines(sc->out, j, 0, 1);
 		out_lines(sc->out, j, 1, 1);
 	}
+	return gaveup;
 }
 
 static void
@@ -477,8 +629,8 @@ run_once(struct spawn_ctx *sc, struct job *j)
 {
 	char *shargv[4];
 	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	int e, st, piped = sc->mode != OUT_UNGROUP;
-	pid_t pid;
+	int e, st, piped = sc->mode != OUT_UNGROUP, gaveup;
+	pid_t pid, reaped;
 	struct timespec end;
 
 	set_vars(sc, j);
@@ -519,20 +671,33 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	}
 	j->started = 1;
 	set_pid(sc, j, pid);
-	collect(sc, j, pid, outp[0], errp[0]);
+	gaveup = collect(sc, j, pid, outp[0], errp[0]);
 	close_pair(outp);
 	close_pair(errp);
 	/* Forget the pid before reaping it: once reaped it may be reused,
 	 * and spawn_kill_all must never signal a stranger. */
 	set_pid(sc, j, 0);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	/* The user's --termseq ends without KILL and the job ignored it:
+	 * leave it running rather than wait for it for ever. */
+	do
+		reaped = waitpid(pid, &st, gaveup ? WNOHANG : 0);
+	while (reaped < 0 && errno == EINTR);
+	if (reaped <= 0) {
+		if (gaveup)
+			warnx("job %llu still runs after the --termseq "
+			    "sequence; left running as process group %ld",
+			    j->seq, (long)pid);
+		st = -1;
+	}
 	/* A request that came for this run is done with. */
 	atomic_store(&sc->slots[j->slot - 1].kill, 0);
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	j->runtime = (double)(end.tv_sec - j->t_start.tv_sec) +
 	    (double)(end.tv_nsec - j->t_start.tv_nsec) / 1e9;
-	if (WIFSIGNALED(st)) {
+	if (st == -1) {		/* not reaped: no status */
+		j->exitval = -1;
+		j->sig = 0;
+	} else if (WIFSIGNALED(st)) {
 		j->exitval = -1;
 		j->sig = WTERMSIG(st);
 	} else {

@@ -38,9 +38,13 @@ void spawn_kill_all(struct spawn_ctx *sc);
 /*
  * Run job j in slot j->slot (1..nslots, held by the caller) and wait for
  * it; fills the outcome fields and the output spools (with --line-buffer,
- * also writes the complete lines through output as they come).  Returns
- * 0 when the job ran (whatever its exit status), or an errno value when
- * no process could be created.
+ * also writes the complete lines through output as they come).  The job
+ * ends when its own process ends: its pipes are read for a short grace
+ * after that, then closed, whoever else holds them.  Time tpmap itself
+ * was stopped does not count against --timeout.  A job still running
+ * after a --termseq sequence without KILL is left running, with a
+ * warning.  Returns 0 when the job ran (whatever its exit status), or an
+ * errno value when no process could be created.
  * Thread-safe for different slots; blocks until the job has ended.
  */
 int spawn_run(struct spawn_ctx *sc, struct job *j);
@@ -51,6 +55,18 @@ int spawn_run(struct spawn_ctx *sc, struct job *j);
  * idle is kept and would end its next job at once.  Thread-safe and
  * async-signal-safe (an atomic store and a write(2)). */
 void spawn_terminate(struct spawn_ctx *sc, unsigned slot);
+
+/* Job control: stop every running job's process group with SIGSTOP, and
+ * every job started from then on, until spawn_cont_all continues them
+ * all with SIGCONT (which does nothing unless spawn_stop_all ran).
+ * Thread-safe and async-signal-safe. */
+void spawn_stop_all(struct spawn_ctx *sc);
+void spawn_cont_all(struct spawn_ctx *sc);
+
+/* Append to b a line "tpmap: COMMAND" for each running job, in slot
+ * order, the lines separated by newlines (none at the end).  Thread-safe;
+ * takes a lock, so not for a signal handler. */
+void spawn_list(struct spawn_ctx *sc, struct buf *b);
 
 /* While a job runs, also poll fd (tpmap's stdout, a pipe or socket) for
  * its reader going away; when it does, the job is terminated as by
