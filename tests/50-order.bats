@@ -321,9 +321,9 @@ read_and_release() {
 @test "--results with a template that expands to nothing names no file" {
 	mkdir "$TMP/r"
 	cd "$TMP/r"
-	run --separate-stderr tpmap -N0 --results '{}' echo hi ::: a
-	[ "$stderr" = "tpmap: : No such file or directory" ]
-	[ "$(ls -A)" = $'.err\n.seq' ]
+	run -255 --separate-stderr tpmap -N0 --results '{}' echo hi ::: a
+	[ "$stderr" = $'tpmap: : No such file or directory\ntpmap: output is incomplete: the output of 1 job could not be written' ]
+	[ "$(ls -A)" = "" ]
 }
 
 @test "--results with --header names each level after its column" {

@@ -5,6 +5,7 @@
  * this file decides which template applies and where each result goes.
  */
 #include <err.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,6 +77,12 @@ build_needs_slot(const struct builder *b)
 	    (b->rest != NULL && tmpl_uses_slot(b->rest));
 }
 
+int
+build_results_template(const struct builder *b)
+{
+	return b->rest != NULL;
+}
+
 /* Join n fields with spaces, unquoted: command-less mode, --tag. */
 static void
 join_fields(const struct field *f, size_t n, struct buf *out)
@@ -100,18 +107,56 @@ job_args(const struct job *j, struct tmpl_args *a)
 	a->slot = j->slot;
 }
 
-/* Append s escaped as parallel does to keep it one path component: \
- * becomes \\ and / becomes \_. */
+/* The longest file name: a longer --results component is split. */
+#ifdef NAME_MAX
+#define RESULTS_NAME_MAX NAME_MAX
+#else
+#define RESULTS_NAME_MAX 255
+#endif
+
+/* Whether e (n bytes) is . or .., a name no directory can have. */
+static int
+is_dot_name(const char *e, size_t n)
+{
+	return (n == 1 && e[0] == '.') || (n == 2 && e[0] == '.' && e[1] == '.');
+}
+
+/*
+ * Append s escaped as parallel does to keep it one path component: \
+ * becomes \\ and / becomes \_.  One longer than a file name may be is
+ * split into directories of at most RESULTS_NAME_MAX bytes each, so that
+ * the job's output can be saved and values that differ only past that
+ * length keep apart; never inside an escape, and never so that the last
+ * directory is . or ...
+ */
 static void
 path_escape(struct buf *b, const char *s, size_t len)
 {
-	size_t k;
+	struct buf e = { 0 };
+	size_t k, start, end, last;
 
 	for (k = 0; k < len; k++) {
 		if (s[k] == '\\' || s[k] == '/')
-			buf_addc(b, '\\');
-		buf_addc(b, s[k] == '/' ? '_' : s[k]);
+			buf_addc(&e, '\\');
+		buf_addc(&e, s[k] == '/' ? '_' : s[k]);
 	}
+	for (start = 0; e.len - start > RESULTS_NAME_MAX; start = end) {
+		/* Whole escapes up to the limit; last is where the last
+		 * of them starts. */
+		for (end = last = start; ; end += e.p[end] == '\\' ? 2 : 1) {
+			if (end + (e.p[end] == '\\' ? 2 : 1) >
+			    start + RESULTS_NAME_MAX)
+				break;
+			last = end;
+		}
+		if (is_dot_name(e.p + end, e.len - end))
+			end = last;
+		buf_add(b, e.p + start, end - start);
+		buf_addc(b, '/');
+	}
+	if (e.len > start)
+		buf_add(b, e.p + start, e.len - start);
+	buf_free(&e);
 }
 
 /*

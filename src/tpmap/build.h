@@ -34,6 +34,10 @@ void build_release(struct builder *b);
  * in one of the templates). */
 int build_needs_slot(const struct builder *b);
 
+/* Whether --results holds a replacement string, naming each job's files
+ * itself, rather than a directory. */
+int build_results_template(const struct builder *b);
+
 /* Fill j's cmd, argv (when it needs no shell and tpmap will run it), tag
  * and resname from its fields, seq and slot.  Thread-safe. */
 void build_job(const struct builder *b, struct job *j);

@@ -294,6 +294,7 @@ int
 joblog_write(struct joblog *jl, const struct job *j)
 {
 	struct buf b = { 0 };
+	off_t end;
 	int e, exitval, sig;
 
 	exitval = j->exitval;
@@ -308,7 +309,13 @@ joblog_write(struct joblog *jl, const struct job *j)
 		json_row(&b, j, exitval, sig);
 	else
 		tsv_row(&b, j, exitval, sig);
+	/* A row cut short (a full disk, EFBIG) is taken back: the next row
+	 * appended, by this run or a --resume, would be glued to it, and
+	 * --retry-failed would run a command cut short. */
+	end = lseek(jl->fd, 0, SEEK_END);
 	e = write_full(jl->fd, b.p, b.len) == 0 ? 0 : errno;
+	if (e != 0 && end >= 0)
+		(void)ftruncate(jl->fd, end);
 	if (e != 0 && !jl->failed) {
 		jl->failed = 1;
 		warnx("--joblog %s: %s", jl->path, strerror(e));

@@ -2,9 +2,10 @@
 /*
  * --joblog: GNU parallel's tab-separated job log, or with --joblog-format
  * json (or a FILE.jsonl) one JSON object per line; one row per job written
- * with a single write(2) as the job ends, so that a tpmap killed with
- * SIGKILL still leaves every finished job logged; and reading a log of
- * either format back for --resume, --resume-failed and --retry-failed.
+ * with a single write(2) once the job's output has been delivered, so
+ * that a tpmap killed with SIGKILL still leaves every such job logged, and
+ * none whose output was lost; and reading a log of either format back for
+ * --resume, --resume-failed and --retry-failed.
  *
  * A JSON row holds seq, host, slot, starttime, endtime, runtime,
  * stdin_bytes, stdout_bytes, stderr_bytes, exitval, signal, timed_out,
@@ -33,8 +34,8 @@ struct joblog *joblog_open(const char *path, int append,
     enum joblog_format fmt);
 
 /* Log finished job j (its last attempt).  Not thread-safe: one thread
- * (the finisher) logs.  Returns 0 or an
- * errno value; the first failure is also reported once. */
+ * (the finisher) logs.  Returns 0 or an errno value; the first failure is
+ * also reported once.  A row is written whole or not at all. */
 int joblog_write(struct joblog *jl, const struct job *j);
 
 void joblog_close(struct joblog *jl);

@@ -10,6 +10,8 @@
  */
 #define _DEFAULT_SOURCE	/* random, srandom */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +23,31 @@
 #include "joblog.h"
 #include "jobserver.h"
 #include "options.h"
+#include "output.h"
+#include "pathnames.h"
 #include "runner.h"
 #include "source.h"
+
+/*
+ * Standard input, output or error closed (`2>&-`): the next file tpmap
+ * opens would take its place, and the jobs' output, or tpmap's, would go
+ * into a job's pipe or the job log.  Hold each place with /dev/null:
+ * stdin reads nothing and stderr takes everything, as when GNU parallel
+ * runs with them closed; stdout is opened for reading only, so that
+ * writing to it fails and tpmap reports the output it could not write,
+ * where GNU parallel loses it silently.
+ */
+static void
+std_fds_hold(void)
+{
+	static const int modes[3] = { O_RDONLY, O_RDONLY, O_WRONLY };
+	int fd;
+
+	/* Lower descriptors are open by then, so open gives fd. */
+	for (fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			(void)open(PATH_DEVNULL, modes[fd]);
+}
 
 /* Whether a run may be a single job run by runner_alone: its input is all
  * ::: words, so that looking for a second job cannot block, and nothing
@@ -147,6 +172,7 @@ main(int argc, char *argv[])
 	int status;
 
 	/* 1. Options. */
+	std_fds_hold();
 	opts_parse(&o, argc, argv);
 	if ((o.resume || o.resume_failed || o.retry_failed) && o.joblog == NULL)
 		errx(255, "--resume, --resume-failed and --retry-failed "
@@ -175,6 +201,13 @@ main(int argc, char *argv[])
 		goto out;
 	names = input_colnames(in, &nnames);
 	build_init(&b, &o, names, nnames);
+	/* A --results DIR that cannot take files is refused before any job
+	 * runs, rather than losing every job's output. */
+	if (o.results != NULL && !o.dry_run && !build_results_template(&b) &&
+	    out_results_dir(o.results) != 0) {
+		build_release(&b);
+		goto out;
+	}
 
 	/* 3. Where the jobs come from: the failed rows of the log, or the
 	 * input, all of it first to shuffle it or to know what N% is of, or

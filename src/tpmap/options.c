@@ -615,9 +615,19 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	    (long long)rl.rlim_cur < 16 + (long long)o->jobs * FDS_PER_JOB) {
 		maxjobs = (long long)rl.rlim_cur > 16 + FDS_PER_JOB ?
 		    ((long long)rl.rlim_cur - 16) / FDS_PER_JOB : 1;
-		warnx("-j %u lowered to %lld: only %lld file descriptors "
-		    "(ulimit -n)", o->jobs, maxjobs, (long long)rl.rlim_cur);
-		o->jobs = (unsigned)maxjobs;
+		/* Quote -j as given: 200000 is what the user wrote, not
+		 * the 100000 it was capped at. */
+		if (maxjobs < (long long)o->jobs) {
+			if (jobs_arg != NULL)
+				warnx("-j %s lowered to %lld: only %lld file "
+				    "descriptors (ulimit -n)", jobs_arg,
+				    maxjobs, (long long)rl.rlim_cur);
+			else
+				warnx("-j %u lowered to %lld: only %lld file "
+				    "descriptors (ulimit -n)", o->jobs,
+				    maxjobs, (long long)rl.rlim_cur);
+			o->jobs = (unsigned)maxjobs;
+		}
 	}
 	/* An explicit --joblog-format wins over the file's name. */
 	len = o->joblog != NULL ? strlen(o->joblog) : 0;

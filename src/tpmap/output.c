@@ -7,8 +7,12 @@
  * the finisher thread, the only one to hand jobs over, emits the run that
  * the missing job completes.  Workers come here only for --line-buffer's
  * lines and -t's traces, while their job runs.
- * A write error (EPIPE from a closed pipe, ENOSPC) is remembered and later
- * output is dropped, so that main can stop starting jobs and report it.
+ * A write error on stdout (EPIPE from a closed pipe, ENOSPC) is remembered
+ * and later output to it is dropped, so that main can stop starting jobs
+ * and report it.  One on stderr is remembered apart: it does not stop the
+ * jobs or their stdout.  Each job handed over is reported to the emitted
+ * hook with what of its output could not be delivered, so that the job
+ * log records only jobs whose output is out.
  * The status line of --progress is hidden while output goes to its
  * terminal, from the first such write until the lock is released.
  */
@@ -29,7 +33,10 @@
 struct output {
 	pthread_mutex_t mu;
 	const struct tpmap_opts *o;
-	int err;			/* first write error */
+	int err;			/* first write error on stdout */
+	int err2;			/* and on stderr */
+	out_emitted_fn *emitted;	/* or NULL */
+	void *emitted_arg;
 	/* -k: ring of finished jobs, slot seq % cap, from next_seq on. */
 	struct job **ring;
 	size_t cap;
@@ -136,6 +143,13 @@ out_free(struct output *out)
 	return e;
 }
 
+void
+out_on_emitted(struct output *out, out_emitted_fn *fn, void *arg)
+{
+	out->emitted = fn;
+	out->emitted_arg = arg;
+}
+
 int
 out_failed(struct output *out)
 {
@@ -147,15 +161,24 @@ out_failed(struct output *out)
 	return e != 0;
 }
 
+/* The error remembered for fd, 1 or 2. */
+static int *
+fd_err(struct output *out, int fd)
+{
+	return fd == 2 ? &out->err2 : &out->err;
+}
+
 /* Write all of p; on failure remember the error and drop the rest. */
 static void
 write_all(struct output *out, int fd, const char *p, size_t n)
 {
-	if (n == 0 || out->err != 0)
+	int *e = fd_err(out, fd);
+
+	if (n == 0 || *e != 0)
 		return;
 	term_claim(out, fd, p[n - 1] == '\n');
 	if (write_full(fd, p, n) != 0)
-		out->err = errno;
+		*e = errno;
 }
 
 /* Write n bytes of p, with the tag before every line when there is one;
@@ -205,7 +228,7 @@ tagged_chunk(void *arg, const char *p, size_t n)
 	struct tagged_write *tw = arg;
 
 	write_tagged_bol(tw->out, tw->fd, tw->j, p, n, &tw->bol);
-	return tw->out->err;
+	return *fd_err(tw->out, tw->fd);
 }
 
 /* Write the first n bytes of spool s of job j to fd, with the tag before
@@ -216,69 +239,76 @@ write_spool(struct output *out, int fd, const struct job *j,
 {
 	struct tagged_write tw = { out, fd, j, 1 };
 	size_t k = n < s->mem.len ? n : s->mem.len;
-	int e;
+	int e, *fe = fd_err(out, fd);
 
-	if (n == 0 || out->err != 0)
+	if (n == 0 || *fe != 0)
 		return;
 	if (j->tag != NULL) {
 		if ((e = spool_each(s, n, tagged_chunk, &tw)) != 0 &&
-		    out->err == 0)
-			out->err = e;
+		    *fe == 0)
+			*fe = e;
 		return;
 	}
 	write_all(out, fd, s->mem.p, k);
-	if (k == n || out->err != 0)
+	if (k == n || *fe != 0)
 		return;
 	/* spool_copy_file writes past write_all: claim the terminal for it,
 	 * knowing how the file part ends. */
 	if (out->tty[fd])
 		term_claim(out, fd, spool_byte(s, n - 1) == '\n');
 	if ((e = spool_copy_file(s, n - k, fd)) != 0)
-		out->err = e;
+		*fe = e;
 }
 
-/* Open path for writing, replacing it; -1 after a warning. */
+/* Fill fd, a new file, with spool sp or, when sp is NULL, the n bytes of
+ * p, and close it.  0 or an errno value. */
 static int
-open_out(const char *path)
+fill(int fd, const struct spool *sp, const char *p, size_t n)
 {
-	int fd;
+	int e = 0;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-	if (fd < 0)
-		warn("%s", path);
-	return fd;
+	if (sp != NULL)
+		e = spool_copy(sp, fd);
+	else if (write_full(fd, p, n) != 0)
+		e = errno;
+	/* A full disk may show only at close (NFS). */
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	return e;
 }
 
-/* Write p to a file, replacing it; a failure is reported, not fatal. */
+/* fill's failure e on path: remove the file, so that a file that is there
+ * is whole, and say so. */
 static void
-write_path(const char *path, const char *p, size_t n)
+fill_failed(const char *path, int e)
 {
-	int fd;
-
-	if ((fd = open_out(path)) < 0)
-		return;
-	if (write_full(fd, p, n) != 0)
-		warn("%s", path);
-	close(fd);
+	unlink(path);
+	errno = e;
+	warn("%s", path);
 }
 
-/* Write stream i of job j to a file, replacing it (--results, --files). */
-static void
-stream_to_path(const char *path, const struct job *j, int i)
+/* Save sp, or p, in a file at path, replacing it (--results).  0, or -1
+ * after a warning with no file left at path. */
+static int
+save(const char *path, const struct spool *sp, const char *p, size_t n)
 {
 	int fd, e;
 
-	if ((fd = open_out(path)) < 0)
-		return;
-	if ((e = spool_copy(&j->out[i], fd)) != 0) {
-		errno = e;
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0666)) < 0) {
 		warn("%s", path);
+		return -1;
 	}
-	close(fd);
+	if ((e = fill(fd, sp, p, n)) != 0) {
+		fill_failed(path, e);
+		return -1;
+	}
+	return 0;
 }
 
-/* mkdir -p for --results; errors surface when the files are opened. */
-static void
+/* mkdir -p for --results; 0, or the last mkdir's errno value.  Errors on
+ * the way surface when the files are opened. */
+static int
 mkdirs(char *path)
 {
 	char *s;
@@ -290,18 +320,50 @@ mkdirs(char *path)
 		mkdir(path, 0777);
 		*s = '/';
 	}
-	mkdir(path, 0777);
+	return mkdir(path, 0777) == 0 || errno == EEXIST ? 0 : errno;
+}
+
+int
+out_results_dir(const char *dir)
+{
+	struct stat st;
+	char *path;
+	int e;
+
+	if (*dir == '\0') {
+		warnx("--results '': no directory named");
+		return -1;
+	}
+	path = xstrdup(dir);
+	if ((e = mkdirs(path)) == 0) {
+		if (stat(dir, &st) != 0)
+			e = errno;
+		else if (!S_ISDIR(st.st_mode))
+			e = ENOTDIR;
+		else if (access(dir, W_OK | X_OK) != 0)
+			e = errno;
+	}
+	free(path);
+	if (e != 0) {
+		errno = e;
+		warn("--results %s", dir);
+		return -1;
+	}
+	return 0;
 }
 
 /* --results DIR: DIR/VALUES/{stdout,stderr,seq}; a template: PATH,
- * PATH.err, PATH.seq. */
-static void
+ * PATH.err, PATH.seq.  0, or -1 after a warning, with none of the job's
+ * files left. */
+static int
 emit_results(struct output *out, struct job *j)
 {
+	static const char *const dirnames[3] = { "/stdout", "/stderr", "/seq" };
+	static const char *const filenames[3] = { "", ".err", ".seq" };
 	struct buf base = { 0 }, path = { 0 };
-	const char *slash, *names[3];
+	const char *slash, *const *names;
 	char seq[32];
-	int i;
+	int i, k, rc = 0;
 
 	snprintf(seq, sizeof(seq), "%llu", j->seq);
 	if (j->resfile) {
@@ -310,53 +372,64 @@ emit_results(struct output *out, struct job *j)
 		    slash > j->resname) {
 			buf_add(&path, j->resname,
 			    (size_t)(slash - j->resname));
-			mkdirs(path.p);
+			(void)mkdirs(path.p);
 		}
-		names[0] = "";
-		names[1] = ".err";
-		names[2] = ".seq";
+		names = filenames;
 	} else {
 		buf_adds(&base, out->o->results);
 		buf_addc(&base, '/');
 		buf_adds(&base, j->resname != NULL ? j->resname : "");
-		mkdirs(base.p);
-		names[0] = "/stdout";
-		names[1] = "/stderr";
-		names[2] = "/seq";
+		(void)mkdirs(base.p);
+		names = dirnames;
 	}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3 && rc == 0; i++) {
 		buf_reset(&path);
 		buf_add(&path, base.p, base.len);
 		buf_adds(&path, names[i]);
-		if (i < 2)
-			stream_to_path(path.p, j, i);
-		else
-			write_path(path.p, seq, strlen(seq));
+		rc = i < 2 ? save(path.p, &j->out[i], NULL, 0) :
+		    save(path.p, NULL, seq, strlen(seq));
+	}
+	/* All three or none: a stdout file without its seq file would look
+	 * like a job whose output is whole. */
+	for (k = 0; rc != 0 && k < i - 1; k++) {
+		buf_reset(&path);
+		buf_add(&path, base.p, base.len);
+		buf_adds(&path, names[k]);
+		unlink(path.p);
 	}
 	buf_free(&path);
 	buf_free(&base);
+	return rc;
 }
 
-static void
+/* --files: stdout into a new file in $TMPDIR, stderr printed, then the
+ * file's name.  0, or -1 after a warning, with no file left.  A name that
+ * cannot be printed takes its file with it (out->err tells). */
+static int
 emit_files(struct output *out, struct job *j)
 {
 	const char *tmp = getenv("TMPDIR");
 	struct buf path = { 0 };
-	int fd;
+	int fd, e, rc = -1;
 
 	buf_adds(&path, tmp != NULL && *tmp != '\0' ? tmp : PATH_TMPDIR);
 	buf_adds(&path, "/tpmXXXXXX");
 	if ((fd = mkstemp(path.p)) < 0) {
 		warn("%s", path.p);
-		out->err = errno;
+	} else if ((e = fill(fd, &j->out[0], NULL, 0)) != 0) {
+		fill_failed(path.p, e);
 	} else {
-		close(fd);
-		stream_to_path(path.p, j, 0);
+		rc = 0;
 		write_spool(out, 2, j, &j->out[1], spool_len(&j->out[1]));
 		buf_addc(&path, '\n');
 		write_all(out, 1, path.p, path.len);
+		if (out->err != 0) {
+			path.p[path.len - 1] = '\0';
+			unlink(path.p);
+		}
 	}
 	buf_free(&path);
+	return rc;
 }
 
 /* Move stream i of held job j into the store; 0 or an errno value, with
@@ -437,32 +510,51 @@ unhold(struct output *out, struct job *j)
 		out->store_end = 0;
 }
 
-/* Emit one job; called with the lock held. */
-static void
+/* Emit one job, which ran; returns what of its output could not be
+ * delivered (OUT_LOST_*).  Called with the lock held. */
+static int
 emit(struct output *out, struct job *j)
 {
-	int i;
+	int i, lost = 0;
 
-	if (j->state == JOB_SKIPPED)
-		return;		/* never ran, or killed as tpmap stopped */
-	if (out->o->results != NULL) {
-		emit_results(out, j);
-	} else if (out->o->files) {
-		emit_files(out, j);
+	if (out->o->results != NULL)
+		return emit_results(out, j) != 0 ? OUT_LOST_FILE : 0;
+	if (out->o->files) {
+		/* With stdout gone no name could be printed: make no file. */
+		if (out->err == 0 && emit_files(out, j) != 0)
+			lost |= OUT_LOST_FILE;
 	} else if (out->o->out_mode != OUT_UNGROUP) {
 		/* --line-buffer: what was held back (-k) or the final
 		 * partial line; grouped: everything. */
 		for (i = 0; i < 2; i++)
 			write_spool(out, i + 1, j, &j->out[i],
 			    spool_len(&j->out[i]));
+	} else {
+		return 0;	/* the job wrote to tpmap's own stdout */
 	}
+	/* A stream that failed before or while this job's turn came lost
+	 * what it had for it; with --line-buffer some of it may have gone
+	 * out before the failure, which is still not all of it. */
+	if (out->err != 0 && (out->o->files || j->out[0].total > 0))
+		lost |= OUT_LOST_STDOUT;
+	if (out->err2 != 0 && j->out[1].total > 0)
+		lost |= OUT_LOST_STDERR;
+	return lost;
 }
 
-/* Emit j, whose turn it is, and free it; called with the lock held. */
+/* Emit j, whose turn it is, tell the emitted hook, and free j; called
+ * with the lock held. */
 static void
 emit_free(struct output *out, struct job *j)
 {
-	emit(out, j);
+	int lost;
+
+	/* A SKIPPED job never ran, or was killed as tpmap stopped. */
+	if (j->state != JOB_SKIPPED) {
+		lost = emit(out, j);
+		if (out->emitted != NULL)
+			out->emitted(out->emitted_arg, j, lost);
+	}
 	unhold(out, j);
 	job_to(j, JOB_EMITTED);
 	/* XXX: freed under the lock; cheap next to the writes. */
@@ -500,7 +592,10 @@ out_job_done(struct output *out, struct job *j)
 	}
 	if (out->ring[j->seq % out->cap] != NULL)
 		BUG("job %llu handed to output twice", j->seq);
-	if (j->seq != out->next_seq) {
+	/* A skipped job waits as it is: it has nothing to hold, and its
+	 * state keeps it from being emitted (or logged) when its turn
+	 * comes. */
+	if (j->seq != out->next_seq && j->state != JOB_SKIPPED) {
 		job_to(j, JOB_HELD);
 		hold(out, j);
 	}

@@ -22,6 +22,28 @@ struct output *out_create(const struct tpmap_opts *o);
  * Call before any job has started. */
 void out_set_progress(struct output *out, struct progress *pg);
 
+/* What of a job's output could not be delivered, for the emitted hook:
+ * tpmap's stdout failed, its stderr failed, or --results or --files
+ * could not save it. */
+#define OUT_LOST_STDOUT 1
+#define OUT_LOST_STDERR 2
+#define OUT_LOST_FILE 4
+
+/* Called for every job that ran, once its output has been written (or
+ * could not be), in the order jobs are emitted, with lost 0 or the
+ * OUT_LOST_* bits; j is valid for the call only.  It runs on the
+ * finisher, under output's lock: it may take only leaf locks, and must
+ * not call output. */
+typedef void out_emitted_fn(void *arg, const struct job *j, int lost);
+
+/* Set the emitted hook; call before any job has started. */
+void out_on_emitted(struct output *out, out_emitted_fn *fn, void *arg);
+
+/* --results DIR: make DIR (and its parents) and check that files can be
+ * made in it.  0, or -1 after a message naming DIR.  Before any job
+ * starts, so that a bad DIR loses no job's output. */
+int out_results_dir(const char *dir);
+
 /* Flush nothing further (every job must have been handed over) and free.
  * Returns 0, or the errno of the first write error. */
 int out_free(struct output *out);

@@ -7,7 +7,8 @@
  *   workers    (libtp, -j of them) run_job: a jobserver token, a slot,
  *              pacing, spawn_run; they own the job while it is RUNNING;
  *   finisher   finish_job, for every job in turn: report, --timeout N%,
- *              joblog, --halt, progress counts, output.  Sequential code:
+ *              --halt, output, then the job log once the job's output
+ *              is out (job_emitted), progress counts.  Sequential code:
  *              the -k ring, the held-job store and the counters have no
  *              other user;
  *   signals    sigwaitinfo for every signal tpmap handles (handle_signal
@@ -29,6 +30,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,8 +92,14 @@ struct runner {
 	size_t qhead, qlen, qcap;
 	int qclosed;
 	size_t unjudged;		/* finished jobs not yet finished */
-	int fatal;			/* the finisher's: tpmap's own
-					 * failure */
+	/* The finisher's: tpmap's own failure; the job log or a job's
+	 * saved output (--results, --files) could not be written; the jobs
+	 * whose output could not all be delivered, stdout aside. */
+	int fatal;
+	int log_failed, save_failed;
+	unsigned long long nlost;
+	atomic_int nofds;		/* a job could not start for lack of
+					 * descriptors: tpmap's failure */
 };
 
 /* ---- stopping -------------------------------------------------------- */
@@ -194,6 +202,27 @@ cancel_job(void *arg)
 	spawn_terminate(r->sc, j->slot);
 }
 
+/* Job j cannot start for want of descriptors that no job of ours will
+ * give back (spawn_run waited while others ran): every next job would
+ * fail alike.  Say so once, start nothing more, and leave j to be run
+ * again by --resume: tpmap's failure, not the job's. */
+static void
+no_descriptors(struct runner *r, struct job *j, int e)
+{
+	struct rlimit rl;
+
+	j->terminated = 1;
+	if (atomic_exchange(&r->nofds, 1))
+		return;
+	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY)
+		warnx("cannot start job %llu: %s (ulimit -n %lld)", j->seq,
+		    strerror(e), (long long)rl.rlim_cur);
+	else
+		warnx("cannot start job %llu: %s", j->seq, strerror(e));
+	stop(r, STOP_FATAL);
+}
+
 /* Run j in its slot, again after a failure while --retries allows. */
 static void
 attempts(struct runner *r, struct job *j)
@@ -212,7 +241,11 @@ attempts(struct runner *r, struct job *j)
 		}
 		j->timeout = pace_timeout(&r->pace);
 		j->attempts = n;
-		if ((e = spawn_run(r->sc, j)) != 0)
+		if ((e = spawn_run(r->sc, j)) == EMFILE || e == ENFILE) {
+			no_descriptors(r, j, e);
+			break;
+		}
+		if (e != 0)
 			warnx("cannot start job %llu: %s", j->seq,
 			    strerror(e));
 		if (!report_failed(j) || j->terminated ||
@@ -335,7 +368,40 @@ timeout_message(struct runner *r, const struct job *j)
 	buf_free(&b);
 }
 
-/* Every job ends here, run or skipped: count, log and print it. */
+/*
+ * output's emitted hook: job j's output is out, or lost says what of it
+ * is not.  Only a job whose output is all out is logged, so that
+ * --resume never skips a job whose output nobody got; with -k, rows come
+ * in input order, as GNU parallel writes them.
+ */
+static void
+job_emitted(void *arg, const struct job *j, int lost)
+{
+	struct runner *r = arg;
+
+	if (lost & (OUT_LOST_STDERR | OUT_LOST_FILE))
+		r->nlost++;
+	if (lost & OUT_LOST_FILE)
+		r->save_failed = 1;
+	if (lost == 0 && r->joblog != NULL && joblog_write(r->joblog, j) != 0)
+		r->log_failed = 1;
+}
+
+/* After output has emitted jobs: a log that lost a row would make
+ * --resume rerun or skip the wrong jobs, and a disk that cannot take one
+ * job's saved output will not take the next: tpmap's own failure, ending
+ * every job.  A failing stderr ends nothing: the jobs and their stdout go
+ * on, and the exit status tells. */
+static void
+check_emitted(struct runner *r)
+{
+	if ((r->log_failed || r->save_failed) && !r->fatal) {
+		r->fatal = 1;
+		stop_and_cancel(r, STOP_FATAL);
+	}
+}
+
+/* Every job ends here, run or skipped: count, print and log it. */
 static void
 finish_job(struct runner *r, struct job *j)
 {
@@ -348,6 +414,7 @@ finish_job(struct runner *r, struct job *j)
 			progress_job_ended(r->pg, 0, 0);
 		job_reset_output(j);
 		out_job_done(r->out, j);
+		check_emitted(r);
 		return;
 	}
 	if (j->state != JOB_FINISHED)
@@ -356,18 +423,12 @@ finish_job(struct runner *r, struct job *j)
 	if (r->o->timeout_pct != 0 && !failed)
 		pace_runtime(&r->pace, j->runtime);
 	h = report_job(j, &r->o->halt, atomic_load(&r->total), &matched);
-	if (r->joblog != NULL && joblog_write(r->joblog, j) != 0 &&
-	    !r->fatal) {
-		/* A log that lost a row would make --resume rerun or skip
-		 * the wrong jobs: tpmap's own failure, ending every job. */
-		r->fatal = 1;
-		stop_and_cancel(r, STOP_FATAL);
-	}
 	if (j->timed_out)
 		timeout_message(r, j);
 	if (matched)
 		halt_message(r, j, &msg);
-	out_job_done(r->out, j);	/* frees j */
+	out_job_done(r->out, j);	/* logs and frees j */
+	check_emitted(r);
 	if (msg.len > 0)
 		out_text(r->out, 2, msg.p, msg.len);
 	buf_free(&msg);
@@ -632,6 +693,7 @@ runner_create(const struct tpmap_opts *o, const struct builder *b,
 	atomic_init(&r->stopping, 0);
 	atomic_init(&r->total, 0);
 	atomic_init(&r->torn_down, 0);
+	atomic_init(&r->nofds, 0);
 	r->watch_wake[0] = r->watch_wake[1] = -1;
 	pthread_mutex_init(&r->slotmu, NULL);
 	pace_init(&r->pace, o);
@@ -645,6 +707,7 @@ runner_create(const struct tpmap_opts *o, const struct builder *b,
 	r->qcap = 2 * (size_t)o->jobs;
 	r->q = xcalloc(r->qcap, sizeof(*r->q));
 	r->out = out_create(o);
+	out_on_emitted(r->out, job_emitted, r);
 	if (!o->dry_run)
 		r->sc = spawn_create(o, r->nslots, r->out);
 	return r;
@@ -798,6 +861,7 @@ int
 runner_finish(struct runner *r, int status)
 {
 	const struct halt *halt = &r->o->halt;
+	unsigned long long nlost;
 	int e, why;
 
 	out_flush(r->out);
@@ -818,8 +882,9 @@ runner_finish(struct runner *r, int status)
 	e = out_free(r->out);
 	teardown(r);
 	why = atomic_load(&r->stopping);
-	if (r->fatal)
+	if (r->fatal || atomic_load(&r->nofds))
 		status = 255;
+	nlost = r->nlost;
 	free(r);
 	if (why != 0 && why < STOP_HALT)
 		die_of(why);
@@ -831,5 +896,12 @@ runner_finish(struct runner *r, int status)
 	/* Die as a filter does when its reader goes. */
 	if (e == EPIPE || why == STOP_OUTPUT)
 		die_of(SIGPIPE);
+	/* Said last, after the reasons, as GNU parallel's "Output is
+	 * incomplete". */
+	if (nlost > 0) {
+		warnx("output is incomplete: the output of %llu job%s could "
+		    "not be written", nlost, nlost == 1 ? "" : "s");
+		return 255;
+	}
 	return status != 0 ? status : report_status(halt);
 }

@@ -66,6 +66,7 @@ struct spawn_ctx {
 	atomic_int spill_warned;	/* the spill failure was reported */
 	int watchfd;			/* spawn_watch_output's, or -1 */
 	atomic_int output_gone;		/* its reader went during a job */
+	atomic_uint active;		/* workers in spawn_run */
 };
 
 static const char *const jobvars[NJOBVARS] = {
@@ -156,6 +157,7 @@ spawn_create(const struct tpmap_opts *o, unsigned nslots, struct output *out)
 	sc->watchfd = -1;
 	atomic_init(&sc->output_gone, 0);
 	atomic_init(&sc->stopped, 0);
+	atomic_init(&sc->active, 0);
 	for (nenv = 0; environ[nenv] != NULL; nenv++)
 		;
 	for (s = 0; s < nslots; s++) {
@@ -712,7 +714,8 @@ run_once(struct spawn_ctx *sc, struct job *j)
  * from posix_spawn) or the descriptor limit (EMFILE, ENFILE from pipe)
  * usually pass as other jobs end, which lowers the concurrency to what the
  * limits allow.  Retry with back-off for about 30 seconds, then give up
- * with the error, which the caller reports and counts as a failed job.
+ * with the error.  Descriptors that no other job of ours holds will not
+ * come back by waiting: then give up at once.
  */
 int
 spawn_run(struct spawn_ctx *sc, struct job *j)
@@ -721,8 +724,11 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 	long wait_ms = 10, waited = 0;
 	int e;
 
+	atomic_fetch_add(&sc->active, 1);
 	while ((e = run_once(sc, j)) == EAGAIN || e == EMFILE || e == ENFILE) {
 		if (waited >= 30000 || atomic_load(&sc->slots[j->slot - 1].kill))
+			break;
+		if (e != EAGAIN && atomic_load(&sc->active) == 1)
 			break;
 		ts.tv_sec = wait_ms / 1000;
 		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
@@ -732,5 +738,6 @@ spawn_run(struct spawn_ctx *sc, struct job *j)
 		if (wait_ms < 1000)
 			wait_ms *= 2;
 	}
+	atomic_fetch_sub(&sc->active, 1);
 	return e;
 }

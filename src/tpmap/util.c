@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +22,32 @@
 #include "compat.h"
 #include "util.h"
 
+/*
+ * Exit 255 after a failed allocation of what.  Only the first thread to
+ * get here exits: exit(3) called by a second thread meanwhile may end the
+ * process before the first has run the exit handler that ends the jobs
+ * (spawn_kill_all), leaving them running.  The others wait for the end.
+ */
+static void
+nomem(const char *what)
+{
+	static atomic_flag exiting = ATOMIC_FLAG_INIT;
+	int e = errno;
+
+	if (atomic_flag_test_and_set(&exiting))
+		for (;;)
+			pause();
+	errno = e;
+	err(255, "%s", what);
+}
+
 void *
 xmalloc(size_t n)
 {
 	void *p;
 
 	if ((p = malloc(n ? n : 1)) == NULL)
-		err(255, "malloc");
+		nomem("malloc");
 	return p;
 }
 
@@ -37,7 +57,7 @@ xcalloc(size_t nmemb, size_t size)
 	void *p;
 
 	if ((p = calloc(nmemb ? nmemb : 1, size ? size : 1)) == NULL)
-		err(255, "calloc");
+		nomem("calloc");
 	return p;
 }
 
@@ -45,7 +65,7 @@ void *
 xreallocarray(void *p, size_t nmemb, size_t size)
 {
 	if ((p = reallocarray(p, nmemb ? nmemb : 1, size ? size : 1)) == NULL)
-		err(255, "realloc");
+		nomem("realloc");
 	return p;
 }
 
