@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "execpath.h"
+#include "jobin.h"
 #include "output.h"
 #include "pathnames.h"
 #include "spawn.h"
@@ -290,10 +291,11 @@ close_pair(int fd[2])
 	fd[0] = fd[1] = -1;
 }
 
-/* Start argv (PATH search when search is set); 0 or the spawn error. */
+/* Start argv (PATH search when search is set), with infd as its stdin
+ * (-1: /dev/null); 0 or the spawn error. */
 static int
 start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
-    int outfd, int errfd, pid_t *pidp)
+    int infd, int outfd, int errfd, pid_t *pidp)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -311,8 +313,10 @@ start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
 	sigemptyset(&dfl);
 	/* tpmap ignores SIGPIPE to see EPIPE; the jobs must not. */
 	sigaddset(&dfl, SIGPIPE);
-	if ((e = posix_spawn_file_actions_addopen(&fa, 0, PATH_DEVNULL,
-	    O_RDONLY, 0)) != 0 ||
+	if ((infd >= 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, infd, 0)) != 0) ||
+	    (infd < 0 && (e = posix_spawn_file_actions_addopen(&fa, 0,
+	    PATH_DEVNULL, O_RDONLY, 0)) != 0) ||
 	    (outfd >= 0 &&
 	    (e = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) != 0) ||
 	    (errfd >= 0 &&
@@ -371,14 +375,16 @@ exit_fd(pid_t pid)
 /*
  * Wait for the job: drain its output pipes (when piped) until they close
  * and, when the kernel can tell without reaping, until the process has
- * exited; meanwhile enforce its timeout and terminate it on request, with
- * the --termseq sequence sent to its whole process group.
+ * exited; meanwhile feed its stdin (--pipe), enforce its timeout and
+ * terminate it on request, with the --termseq sequence sent to its whole
+ * process group.
  */
 static void
-collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
+collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
+    struct jobin_feed *feed)
 {
 	struct slot_env *se = &sc->slots[j->slot - 1];
-	struct pollfd pfd[5];
+	struct pollfd pfd[6];
 	const struct termseq *ts = &sc->termseq;
 	double deadline, t;
 	size_t step = 0;
@@ -393,6 +399,8 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 		pfd[i].events = POLLIN;
 	pfd[4].fd = sc->watchfd;
 	pfd[4].events = 0;	/* POLLERR and POLLHUP need no asking */
+	pfd[5].fd = feed != NULL ? feed->fd : -1;
+	pfd[5].events = POLLOUT;
 	nopen = (outfd >= 0) + (errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
@@ -414,12 +422,14 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 				deadline = -1;
 			continue;
 		}
-		if (nopen == 0 && (exited || pfd[3].fd < 0))
+		/* Without a pidfd, a job still being fed has not ended
+		 * even when its output is closed. */
+		if (nopen == 0 && (exited || (pfd[3].fd < 0 && pfd[5].fd < 0)))
 			break;
 		ms = -1;
 		if (deadline >= 0)
 			ms = (int)((deadline - now_mono()) * 1000) + 1;
-		if (poll(pfd, 5, ms) < 0) {
+		if (poll(pfd, 6, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -434,6 +444,9 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 			if (sc->mode == OUT_LINE)
 				out_lines(sc->out, j, i, 0);
 		}
+		if (pfd[5].fd >= 0 && pfd[5].revents != 0 &&
+		    jobin_write(feed))
+			pfd[5].fd = -1;
 		if (pfd[2].revents != 0)
 			while (read(se->wake[0], drainbuf, sizeof(drainbuf)) > 0)
 				;
@@ -476,7 +489,8 @@ static int
 run_once(struct spawn_ctx *sc, struct job *j)
 {
 	char *shargv[4];
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct jobin_feed feed;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, infd = -1;
 	int e, st, piped = sc->mode != OUT_UNGROUP;
 	pid_t pid;
 	struct timespec end;
@@ -490,12 +504,17 @@ run_once(struct spawn_ctx *sc, struct job *j)
 			return e;
 		}
 	}
+	if (j->in != NULL && (e = jobin_open(&feed, j->in, &infd)) != 0) {
+		close_pair(outp);
+		close_pair(errp);
+		return e;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->wall_start);
 	j->timed_out = j->terminated = 0;
 	e = ENOENT;
 	if (j->argv != NULL)
-		e = start(sc, j, j->argv, 1, outp[1], errp[1], &pid);
+		e = start(sc, j, j->argv, 1, infd, outp[1], errp[1], &pid);
 	j->direct = e == 0;
 	if (e != 0) {
 		/* No argv, or the direct exec failed: let the shell run the
@@ -504,7 +523,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 		shargv[1] = "-c";
 		shargv[2] = j->cmd;
 		shargv[3] = NULL;
-		e = start(sc, j, shargv, 0, outp[1], errp[1], &pid);
+		e = start(sc, j, shargv, 0, infd, outp[1], errp[1], &pid);
 	}
 	if (piped) {
 		/* Only the child may hold the write ends now. */
@@ -512,14 +531,20 @@ run_once(struct spawn_ctx *sc, struct job *j)
 		close(errp[1]);
 		outp[1] = errp[1] = -1;
 	}
+	if (infd >= 0)
+		close(infd);
 	if (e != 0) {
 		close_pair(outp);
 		close_pair(errp);
+		if (j->in != NULL)
+			jobin_close(&feed);
 		return e;
 	}
 	j->started = 1;
 	set_pid(sc, j, pid);
-	collect(sc, j, pid, outp[0], errp[0]);
+	collect(sc, j, pid, outp[0], errp[0], j->in != NULL ? &feed : NULL);
+	if (j->in != NULL)
+		jobin_close(&feed);
 	close_pair(outp);
 	close_pair(errp);
 	/* Forget the pid before reaping it: once reaped it may be reused,

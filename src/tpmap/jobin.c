@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Feeding a job's stdin from its block.  The worker polls the pipe's
+ * write end with the job's output pipes and writes what fits each time,
+ * so that a job that writes much before it reads cannot deadlock with
+ * tpmap.  A file range (--pipepart) goes from the file to the pipe in the
+ * kernel with splice(2) where there is one, else through a small buffer
+ * with pread; a block in memory is written with write(2).
+ */
+#define _GNU_SOURCE	/* splice, F_SETPIPE_SZ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "jobin.h"
+#include "util.h"
+
+/* A larger pipe than the default 64 KiB: fewer wake-ups of the job and of
+ * the worker per block.  The kernel may refuse (pipe-max-size, or the
+ * user's pipe quota): then the default size serves. */
+#define PIPE_SIZE (1024 * 1024)
+
+/* What one pread moves without splice(2). */
+#define COPY_CHUNK (64 * 1024)
+
+struct jobin *
+jobin_new(const char *head, size_t headlen, char *mem, size_t n)
+{
+	struct jobin *in;
+
+	in = xcalloc(1, sizeof(*in));
+	in->head = head;
+	in->headlen = headlen;
+	in->mem = mem;
+	in->len = n;
+	in->fd = -1;
+	return in;
+}
+
+void
+jobin_free(struct jobin *in)
+{
+	if (in == NULL)
+		return;
+	free(in->mem);
+	free(in);
+}
+
+unsigned long long
+jobin_size(const struct jobin *in)
+{
+	return (unsigned long long)in->headlen + in->len + in->flen;
+}
+
+int
+jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd)
+{
+	int p[2], e;
+
+	if ((e = cloexec_pipe(p)) != 0)
+		return e;
+#ifdef F_SETPIPE_SZ
+	if (jobin_size(in) > 64 * 1024)
+		(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
+#endif
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	f->in = in;
+	f->pos = 0;
+	f->fd = p[1];
+	*childfd = p[0];
+	return 0;
+}
+
+void
+jobin_close(struct jobin_feed *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* Copy up to n bytes of the file range from offset off into the pipe:
+ * the bytes written, or -1 with errno. */
+static ssize_t
+copy_range(int from, off_t off, int to, size_t n)
+{
+	char buf[COPY_CHUNK];
+	ssize_t r;
+
+#ifdef SPLICE_F_NONBLOCK
+	loff_t o = off;
+
+	r = splice(from, &o, to, NULL, n, SPLICE_F_NONBLOCK);
+	if (r >= 0 || (errno != EINVAL && errno != ENOSYS))
+		return r;
+#endif
+	/* No splice from this file: a chunk that fits the pipe now.  What
+	 * a short write leaves is read again next time. */
+	if (n > sizeof(buf))
+		n = sizeof(buf);
+	if ((r = pread(from, buf, n, off)) <= 0) {
+		if (r == 0)
+			errno = EIO;	/* the file shrank */
+		return -1;
+	}
+	return write(to, buf, (size_t)r);
+}
+
+int
+jobin_write(struct jobin_feed *f)
+{
+	const struct jobin *in = f->in;
+	size_t end1 = in->headlen, end2 = end1 + in->len;
+	size_t total = end2 + in->flen;
+	ssize_t w;
+
+	while (f->pos < total) {
+		if (f->pos < end1)
+			w = write(f->fd, in->head + f->pos, end1 - f->pos);
+		else if (f->pos < end2)
+			w = write(f->fd, in->mem + (f->pos - end1),
+			    end2 - f->pos);
+		else
+			w = copy_range(in->fd,
+			    in->off + (off_t)(f->pos - end2), f->fd,
+			    total - f->pos);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			return 0;
+		if (w <= 0)
+			break;	/* EPIPE: the job stopped reading */
+		f->pos += (size_t)w;
+	}
+	jobin_close(f);
+	return 1;
+}

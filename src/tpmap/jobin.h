@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What a job is given on its standard input with --pipe and --pipepart:
+ * a header (the same for every job), then a block of bytes in memory
+ * (--pipe) or a byte range of a file (--pipepart), written by the worker
+ * that runs the job into a pipe whose other end is the job's stdin.  The
+ * block stays with the job until its last attempt, so that --retries gives
+ * every attempt the same bytes.  A job that stops reading (it exits, or
+ * closes its stdin) ends the writing; the rest of its block is dropped,
+ * as GNU parallel does, and that is not an error of tpmap's.
+ */
+#ifndef TPMAP_JOBIN_H
+#define TPMAP_JOBIN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct jobin {
+	const char *head;	/* the header, borrowed from the source */
+	size_t headlen;
+	char *mem;		/* the block, owned (--pipe), or NULL */
+	size_t len;
+	int fd;			/* --pipepart: the file, borrowed, or -1 */
+	off_t off;		/* ... its range */
+	size_t flen;
+};
+
+/* One attempt's writing of a jobin into the job's stdin pipe. */
+struct jobin_feed {
+	const struct jobin *in;
+	size_t pos;		/* bytes written so far */
+	int fd;			/* the pipe's write end, or -1 once done */
+};
+
+/* A jobin owning mem (n bytes, malloc'd; may be NULL with n 0), with the
+ * header head borrowed.  jobin_free frees it. */
+struct jobin *jobin_new(const char *head, size_t headlen, char *mem,
+    size_t n);
+void jobin_free(struct jobin *in);
+
+/* The bytes the job is given: header and block (--joblog's Send). */
+unsigned long long jobin_size(const struct jobin *in);
+
+/* Make the pipe for one attempt: *childfd is the read end for the job's
+ * stdin (close-on-exec: the spawn dup2's it; the caller closes it once
+ * the job is started), f's end is non-blocking.  0 or an errno value. */
+int jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd);
+
+/* Write what the pipe takes now.  Returns 1 when the writing is over
+ * (all given, or the job stopped reading), the pipe closed; 0 while more
+ * is to come.  Never blocks. */
+int jobin_write(struct jobin_feed *f);
+
+/* Stop writing (the job ended) and close the pipe; f->fd may be -1. */
+void jobin_close(struct jobin_feed *f);
+
+#endif /* TPMAP_JOBIN_H */
