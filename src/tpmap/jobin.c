@@ -10,6 +10,7 @@
 #define _GNU_SOURCE	/* splice, F_SETPIPE_SZ */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -43,8 +44,81 @@ jobin_free(struct jobin *in)
 {
 	if (in == NULL)
 		return;
-	free(in->mem);
+	if (in->pool != NULL)
+		blockpool_put(in->pool, in->mem, in->cap);
+	else
+		free(in->mem);
 	free(in);
+}
+
+struct blockpool {
+	pthread_mutex_t mu;
+	char **mem;
+	size_t *cap;
+	size_t n, max;
+};
+
+struct blockpool *
+blockpool_create(size_t max)
+{
+	struct blockpool *p;
+
+	p = xcalloc(1, sizeof(*p));
+	pthread_mutex_init(&p->mu, NULL);
+	p->mem = xcalloc(max, sizeof(*p->mem));
+	p->cap = xcalloc(max, sizeof(*p->cap));
+	p->max = max;
+	return p;
+}
+
+void
+blockpool_free(struct blockpool *p)
+{
+	if (p == NULL)
+		return;
+	while (p->n > 0)
+		free(p->mem[--p->n]);
+	free(p->mem);
+	free(p->cap);
+	pthread_mutex_destroy(&p->mu);
+	free(p);
+}
+
+char *
+blockpool_get(struct blockpool *p, size_t want, size_t *cap)
+{
+	char *mem = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	/* A buffer too small for want (the block grew for a long record)
+	 * is of no more use. */
+	while (p->n > 0 && mem == NULL) {
+		p->n--;
+		if (p->cap[p->n] >= want) {
+			mem = p->mem[p->n];
+			*cap = p->cap[p->n];
+		} else
+			free(p->mem[p->n]);
+	}
+	pthread_mutex_unlock(&p->mu);
+	if (mem == NULL) {
+		mem = xmalloc(want);
+		*cap = want;
+	}
+	return mem;
+}
+
+void
+blockpool_put(struct blockpool *p, char *mem, size_t cap)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->n < p->max) {
+		p->mem[p->n] = mem;
+		p->cap[p->n++] = cap;
+		mem = NULL;
+	}
+	pthread_mutex_unlock(&p->mu);
+	free(mem);
 }
 
 unsigned long long

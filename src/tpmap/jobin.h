@@ -15,15 +15,34 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct blockpool;
+
 struct jobin {
 	const char *head;	/* the header, borrowed from the source */
 	size_t headlen;
 	char *mem;		/* the block, owned (--pipe), or NULL */
 	size_t len;
+	size_t cap;		/* mem's size, when it goes back to ... */
+	struct blockpool *pool;	/* ... this pool, or NULL: free(3) */
 	int fd;			/* --pipepart: the file, borrowed, or -1 */
 	off_t off;		/* ... its range */
 	size_t flen;
 };
+
+/*
+ * Block buffers used again: a fresh buffer of megabytes costs a page
+ * fault and a page cleared by the kernel every 4 KiB, as much as the
+ * copy of its bytes.  The pool keeps at most max buffers (as many as can
+ * be in use at once); get and put are thread-safe (the main thread reads
+ * blocks, workers give them back) and never block for long.
+ */
+struct blockpool *blockpool_create(size_t max);
+void blockpool_free(struct blockpool *p);
+
+/* A buffer of at least want bytes, its size in *cap; blockpool_put or
+ * free(3) releases it. */
+char *blockpool_get(struct blockpool *p, size_t want, size_t *cap);
+void blockpool_put(struct blockpool *p, char *mem, size_t cap);
 
 /* One attempt's writing of a jobin into the job's stdin pipe. */
 struct jobin_feed {

@@ -79,6 +79,7 @@ struct pipesrc {
 	size_t bs;		/* the block size, grown for long records */
 	size_t nrec;		/* -N (times -L): records per job, or 0 */
 	size_t lines;		/* -L alone: lines per job, or 0 */
+	struct blockpool *pool;	/* the blocks' buffers */
 	int eof;		/* the last read returned 0 */
 	int passing;		/* cutting the buffer just read */
 	int written;		/* a block was cut from it */
@@ -470,16 +471,18 @@ block_job(unsigned long long seq, struct jobin *in)
 static struct job *
 pipe_job(struct pipesrc *r, size_t cut)
 {
+	struct jobin *in;
 	char *mem;
-	size_t cap = r->cap > r->bs ? r->cap : r->bs;
+	size_t cap = 0;
 
 	if (cut * 2 >= r->len) {
 		/* Most of the buffer: it becomes the block, and the rest
 		 * moves to a new one. */
 		mem = r->buf;
-		r->buf = xmalloc(cap);
+		cap = r->cap;
+		r->buf = blockpool_get(r->pool, r->bs > r->len - cut ? r->bs :
+		    r->len - cut, &r->cap);
 		memcpy(r->buf, mem + cut, r->len - cut);
-		r->cap = cap;
 	} else {
 		mem = xmalloc(cut > 0 ? cut : 1);
 		memcpy(mem, r->buf, cut);
@@ -488,7 +491,12 @@ pipe_job(struct pipesrc *r, size_t cut)
 	r->len -= cut;
 	if (r->o->rrs)
 		cut = rrs_apply(&r->rs, mem, cut);
-	return block_job(++r->seq, jobin_new(r->h.head, r->h.len, mem, cut));
+	in = jobin_new(r->h.head, r->h.len, mem, cut);
+	if (cap > 0) {
+		in->pool = r->pool;
+		in->cap = cap;
+	}
+	return block_job(++r->seq, in);
 }
 
 static int
@@ -540,6 +548,7 @@ pipe_free(struct source *src)
 	recsep_release(&r->rs);
 	header_release(&r->h);
 	free(r->buf);
+	blockpool_free(r->pool);
 	free(r);
 }
 
@@ -597,7 +606,14 @@ source_pipe(const struct tpmap_opts *o)
 	else
 		r->lines = o->max_lines;
 	r->written = 1;
+	/* Blocks in use: -j running, one queued, one being read. */
+	r->pool = blockpool_create((size_t)o->jobs + 2);
+#ifdef F_SETPIPE_SZ
+	/* Fewer, larger reads from a pipe; refused harmlessly otherwise. */
+	(void)fcntl(r->fd, F_SETPIPE_SZ, 1024 * 1024);
+#endif
 	if (seps_init(&r->rs, &r->h, o) != 0) {
+		blockpool_free(r->pool);
 		free(r);
 		return NULL;
 	}
