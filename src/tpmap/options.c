@@ -348,7 +348,7 @@ opts_check_pipe(struct tpmap_opts *o)
 
 	o->in.header = 0;
 	if (o->block < 0 && !o->pipepart)
-		badval("--block", "-N", "N blocks per job slot needs --pipepart");
+		errx(255, "--block with a negative size needs --pipepart");
 	if (!o->pipepart)
 		return;
 	for (i = 0; i < o->in.nsources; i++)
@@ -706,7 +706,7 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	if (o->retries == 0)
 		o->retries = 1;
 	/* parallel -N repeats the word around {} per argument, as -X does. */
-	if (o->replace_args && !o->xargs_mode)
+	if (o->replace_args && !o->xargs_mode && !o->pipe)
 		o->tmpl.context = TMPL_CTX_WORD;
 	if (o->max_lines > 0 && !o->max_args_given)
 		o->max_args = o->max_lines;
