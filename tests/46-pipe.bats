@@ -121,14 +121,18 @@ show='echo "== {#}"; cat'
 	[ "$output" = "$(printf '"stdin_bytes":2\n"stdin_bytes":4')" ]
 }
 
-@test "a job that exits without reading its block is no error, and the rest goes on" {
-	run -0 --separate-stderr bash -c 'seq 100000 | tpmap --pipe --block 100k -j2 -k "head -c 2; echo"'
+@test "a job that leaves its block unread dies of SIGPIPE, as in GNU parallel; the rest goes on" {
+	run -6 --separate-stderr bash -c 'seq 100000 | tpmap --pipe --block 100k -j2 -k --joblog "$TMP/log" "head -c 2; echo"'
 	[ "$output" = "$(printf '1\n\n18\n35\n51\n68\n85\n')" ]
 	[ "$stderr" = "" ]
+	run -0 bash -c 'cut -f 5,7,8 "$TMP/log" | sort -u'
+	[ "$output" = "$(printf '88915\t0\t13\n99996\t0\t13\nSend\tExitval\tSignal')" ]
+	# A block that fits in the pipe is all given, whoever reads it.
+	run -0 bash -c 'seq 10 | tpmap --pipe true'
 }
 
-@test "EPIPE from a job that closes its stdin early is not fatal" {
-	run -0 --separate-stderr bash -c 'head -c 20000000 /dev/zero | tr "\0" "\n" | tpmap --pipe --block 8M -k "exec 0<&-; echo closed"'
+@test "EPIPE from a job that closes its stdin early is not fatal to tpmap" {
+	run -3 --separate-stderr bash -c 'head -c 20000000 /dev/zero | tr "\0" "\n" | tpmap --pipe --block 8M -k "exec 0<&-; echo closed"'
 	[ "$output" = "$(printf 'closed\nclosed\nclosed')" ]
 	[ "$stderr" = "" ]
 }

@@ -17,11 +17,6 @@
 #include "jobin.h"
 #include "util.h"
 
-/* A larger pipe than the default 64 KiB: fewer wake-ups of the job and of
- * the worker per block.  The kernel may refuse (pipe-max-size, or the
- * user's pipe quota): then the default size serves. */
-#define PIPE_SIZE (1024 * 1024)
-
 /* What one pread moves without splice(2). */
 #define COPY_CHUNK (64 * 1024)
 
@@ -134,14 +129,11 @@ jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd)
 
 	if ((e = cloexec_pipe(p)) != 0)
 		return e;
-#ifdef F_SETPIPE_SZ
-	if (jobin_size(in) > 64 * 1024)
-		(void)fcntl(p[1], F_SETPIPE_SZ, PIPE_SIZE);
-#endif
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	f->in = in;
 	f->pos = 0;
 	f->fd = p[1];
+	f->broken = 0;
 	*childfd = p[0];
 	return 0;
 }
@@ -203,8 +195,11 @@ jobin_write(struct jobin_feed *f)
 			continue;
 		if (w < 0 && errno == EAGAIN)
 			return 0;
-		if (w <= 0)
-			break;	/* EPIPE: the job stopped reading */
+		if (w <= 0) {
+			/* EPIPE: the job stopped reading. */
+			f->broken = errno == EPIPE;
+			break;
+		}
 		f->pos += (size_t)w;
 	}
 	jobin_close(f);

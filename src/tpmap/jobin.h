@@ -6,8 +6,10 @@
  * that runs the job into a pipe whose other end is the job's stdin.  The
  * block stays with the job until its last attempt, so that --retries gives
  * every attempt the same bytes.  A job that stops reading (it exits, or
- * closes its stdin) ends the writing; the rest of its block is dropped,
- * as GNU parallel does, and that is not an error of tpmap's.
+ * closes its stdin) ends the writing; the rest of its block is dropped.
+ * GNU parallel's jobs then die of SIGPIPE (a wrapper process of its own
+ * copies the block into the job and is killed by the write): spawn.c
+ * reports the job alike.  It is never an error of tpmap's.
  */
 #ifndef TPMAP_JOBIN_H
 #define TPMAP_JOBIN_H
@@ -49,6 +51,7 @@ struct jobin_feed {
 	const struct jobin *in;
 	size_t pos;		/* bytes written so far */
 	int fd;			/* the pipe's write end, or -1 once done */
+	int broken;		/* the job stopped reading before the end */
 };
 
 /* A jobin owning mem (n bytes, malloc'd; may be NULL with n 0), with the

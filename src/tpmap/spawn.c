@@ -564,6 +564,12 @@ run_once(struct spawn_ctx *sc, struct job *j)
 		j->exitval = WEXITSTATUS(st);
 		j->sig = 0;
 	}
+	/* A job that left its block unread dies of SIGPIPE in GNU
+	 * parallel, whose copying process is killed by the write. */
+	if (j->in != NULL && feed.broken && !j->timed_out && !j->terminated) {
+		j->exitval = -1;
+		j->sig = SIGPIPE;
+	}
 	return 0;
 }
 
