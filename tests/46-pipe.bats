@@ -127,8 +127,6 @@ show='echo "== {#}"; cat'
 	[ "$stderr" = "" ]
 	run -0 bash -c 'cut -f 5,7,8 "$TMP/log" | sort -u'
 	[ "$output" = "$(printf '88915\t0\t13\n99996\t0\t13\nSend\tExitval\tSignal')" ]
-	# A block that fits in the pipe is all given, whoever reads it.
-	run -0 bash -c 'seq 10 | tpmap --pipe true'
 }
 
 @test "EPIPE from a job that closes its stdin early is not fatal to tpmap" {
