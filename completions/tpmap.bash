@@ -40,6 +40,7 @@ _tpmap()
 	--bnr | --basenamereplace | --dnr | --dirnamereplace | --bner | \
 	--basenameextensionreplace | --seqreplace | --slotreplace | --tagstring | \
 	--header | --delay | --load | --memfree | --retries | --termseq | \
+	--block | --block-size | --blocksize | --recend | --recstart | \
 	--timeout | --total-jobs)
 		return
 		;;
@@ -73,7 +74,9 @@ _tpmap()
 			--progress --eta --bar --total-jobs
 			--halt-on-error --joblog --joblog-format --load --memfree --resume
 			--resume-failed --retries --retry-failed --shuf --termseq
-			--timeout' -- "$cur"))
+			--timeout --pipe --spreadstdin --pipepart --block
+			--block-size --blocksize --recend --recstart --regexp
+			--rrs --remove-rec-sep --removerecsep' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -c -- "$cur"))

@@ -36,7 +36,7 @@ copy_table() {
 # The sections tested below, in table order.
 SECTIONS='stdin arg-file sources link delimiters max-args colsep header csv
 replacement commands quote jobs env order tag dry-run verbose results files
-exit hostile'
+exit hostile pipe pipepart'
 
 @test "every section of the table has its own test here" {
 	run -0 "$RUN" --list "$CASES"
@@ -119,3 +119,5 @@ exit hostile'
 @test "--files prints file names as in GNU parallel" { compat files; }
 @test "the exit status counts failures as in GNU parallel" { compat exit; }
 @test "hostile data stays data as in GNU parallel" { compat hostile; }
+@test "--pipe cuts stdin into blocks as GNU parallel does" { compat pipe; }
+@test "--pipepart cuts a file into ranges as GNU parallel does" { compat pipepart; }

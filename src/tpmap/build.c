@@ -44,6 +44,7 @@ build_init(struct builder *b, const struct tpmap_opts *o,
 	b->o = o;
 	to.colnames = names;
 	to.ncolnames = n;
+	to.no_append = o->pipe;
 	if (o->ncommand > 0 &&
 	    tmpl_parse(&b->t, o->command, o->ncommand, &to, err,
 	    sizeof(err)) != 0)

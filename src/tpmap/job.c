@@ -69,5 +69,6 @@ job_free(struct job *j)
 	free(j->resname);
 	free(j->fields);
 	free(j->argbytes);
+	jobin_free(j->in);
 	free(j);
 }

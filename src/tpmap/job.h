@@ -26,6 +26,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "jobin.h"
 #include "spool.h"
 #include "util.h"
 
@@ -59,6 +60,9 @@ struct job {
 	size_t nargs;
 	size_t ncols;
 	char *argbytes;			/* the fields' bytes */
+	struct jobin *in;		/* its stdin (--pipe), owned, or
+					 * NULL: /dev/null */
+	unsigned long long sent;	/* bytes given on stdin (--joblog) */
 	void *owner;			/* the runner */
 	/* The outcome, written by the worker that runs the job. */
 	double timeout;			/* seconds before termination, or 0 */

@@ -2,7 +2,7 @@
 /*
  * The job log.  Tab-separated rows are GNU parallel's: Seq, Host (":" for
  * this machine), Starttime (seconds since the epoch, 3 decimals),
- * JobRuntime (%10.3f), Send (0: tpmap sends nothing to jobs), Receive
+ * JobRuntime (%10.3f), Send (the bytes given on stdin, --pipe), Receive
  * (bytes of stdout), Exitval, Signal, Command.  A job killed by a signal
  * logs Exitval 0 and the signal, one that timed out Exitval -1, as
  * parallel does; JSON rows keep the same numbers under their names, so
@@ -246,9 +246,9 @@ tsv_row(struct buf *b, const struct job *j, int exitval, int sig)
 	int n;
 
 	n = snprintf(num, sizeof(num),
-	    "%llu\t:\t%lld.%03ld\t%10.3f\t0\t%llu\t%d\t%d\t",
+	    "%llu\t:\t%lld.%03ld\t%10.3f\t%llu\t%llu\t%d\t%d\t",
 	    j->seq, (long long)j->wall_start.tv_sec,
-	    j->wall_start.tv_nsec / 1000000, j->runtime,
+	    j->wall_start.tv_nsec / 1000000, j->runtime, j->sent,
 	    j->out[0].total, exitval, sig);
 	buf_add(b, num, (size_t)n);
 	if (j->cmd != NULL)
@@ -274,12 +274,12 @@ json_row(struct buf *b, const struct job *j, int exitval, int sig)
 	n = snprintf(num, sizeof(num),
 	    "{\"seq\":%llu,\"host\":\":\",\"slot\":%u,"
 	    "\"starttime\":%lld.%06ld,\"endtime\":%lld.%06lld,"
-	    "\"runtime\":%.6f,\"stdin_bytes\":0,\"stdout_bytes\":%llu,"
+	    "\"runtime\":%.6f,\"stdin_bytes\":%llu,\"stdout_bytes\":%llu,"
 	    "\"stderr_bytes\":%llu,\"exitval\":%d,\"signal\":%d,"
 	    "\"timed_out\":%s,\"attempts\":%u",
 	    j->seq, j->slot, (long long)j->wall_start.tv_sec,
 	    j->wall_start.tv_nsec / 1000, end_s, end_ns / 1000, j->runtime,
-	    j->out[0].total, j->out[1].total, exitval,
+	    j->sent, j->out[0].total, j->out[1].total, exitval,
 	    sig, j->timed_out ? "true" : "false",
 	    j->attempts > 0 ? j->attempts : 1);
 	buf_add(b, num, (size_t)n);

@@ -197,9 +197,19 @@ main(int argc, char *argv[])
 	    (jl = joblog_open(o.joblog, o.joblog_append || o.resume ||
 	    o.resume_failed || o.retry_failed, o.joblog_format)) == NULL)
 		goto out;
-	if (input_open(&in, &o.in) != 0)
+	/* --pipe reads stdin, --pipepart the -a files, by blocks: they
+	 * give no arguments. */
+	names = NULL;
+	nnames = 0;
+	if (o.pipe && src == NULL) {
+		src = o.pipepart ? source_pipepart(&o) : source_pipe(&o);
+		if (src == NULL)
+			goto out;
+	} else if (input_open(&in, &o.in) != 0) {
 		goto out;
-	names = input_colnames(in, &nnames);
+	} else {
+		names = input_colnames(in, &nnames);
+	}
 	build_init(&b, &o, names, nnames);
 	/* A --results DIR that cannot take files is refused before any job
 	 * runs, rather than losing every job's output. */

@@ -28,6 +28,7 @@
 /* Long options without a short form. */
 enum {
 	OPT_BASENAMEREPLACE = CHAR_MAX + 1,
+	OPT_BLOCK,
 	OPT_BNER,
 	OPT_CSV,
 	OPT_DELAY,
@@ -44,6 +45,12 @@ enum {
 	OPT_LINK,
 	OPT_LOAD,
 	OPT_MEMFREE,
+	OPT_PIPE,
+	OPT_PIPEPART,
+	OPT_RECEND,
+	OPT_RECSTART,
+	OPT_REGEXP,
+	OPT_RRS,
 	OPT_RESULTS,
 	OPT_RESUME,
 	OPT_RESUME_FAILED,
@@ -89,6 +96,9 @@ static const struct option longopts[] = {
 	{ "xargs", no_argument, NULL, 'X' },
 	{ "basenamereplace", required_argument, NULL, OPT_BASENAMEREPLACE },
 	{ "bnr", required_argument, NULL, OPT_BASENAMEREPLACE },
+	{ "block", required_argument, NULL, OPT_BLOCK },
+	{ "block-size", required_argument, NULL, OPT_BLOCK },
+	{ "blocksize", required_argument, NULL, OPT_BLOCK },
 	{ "basenameextensionreplace", required_argument, NULL, OPT_BNER },
 	{ "bner", required_argument, NULL, OPT_BNER },
 	{ "csv", no_argument, NULL, OPT_CSV },
@@ -110,6 +120,15 @@ static const struct option longopts[] = {
 	{ "link", no_argument, NULL, OPT_LINK },
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "memfree", required_argument, NULL, OPT_MEMFREE },
+	{ "pipe", no_argument, NULL, OPT_PIPE },
+	{ "spreadstdin", no_argument, NULL, OPT_PIPE },
+	{ "pipepart", no_argument, NULL, OPT_PIPEPART },
+	{ "recend", required_argument, NULL, OPT_RECEND },
+	{ "recstart", required_argument, NULL, OPT_RECSTART },
+	{ "regexp", no_argument, NULL, OPT_REGEXP },
+	{ "remove-rec-sep", no_argument, NULL, OPT_RRS },
+	{ "removerecsep", no_argument, NULL, OPT_RRS },
+	{ "rrs", no_argument, NULL, OPT_RRS },
 	{ "xapply", no_argument, NULL, OPT_LINK },
 	{ "results", required_argument, NULL, OPT_RESULTS },
 	{ "res", required_argument, NULL, OPT_RESULTS },
@@ -150,8 +169,21 @@ usage(FILE *fp)
 "      --trim n|l|r|lr|rl  trim blanks from arguments\n"
 "  -C, --colsep REGEX      split arguments into columns {1} {2} ...\n"
 "      --csv               columns are CSV fields\n"
-"      --header STR        first argument names the columns {name}\n"
+"      --header STR        first argument names the columns {name};\n"
+"                          with --pipe: a regex (: one line, N lines)\n"
+"                          whose match starts every block\n"
 "      --link, --xapply    link input sources instead of crossing them\n"
+"Pipe:\n"
+"      --pipe, --spreadstdin  give each job a block of stdin as its stdin\n"
+"      --pipepart          give each job a part of the -a file as its stdin\n"
+"      --block, --block-size, --blocksize SIZE  blocks of about SIZE\n"
+"                          (K M G: 1024-based, k m g: 1000-based;\n"
+"                          default 1M); -N: N per job slot\n"
+"      --recend STR        records end with STR (default \\n)\n"
+"      --recstart STR      records start with STR\n"
+"      --regexp            --recend and --recstart are regexes\n"
+"      --rrs, --remove-rec-sep, --removerecsep  remove the record\n"
+"                          separators from blocks\n"
 "Templates:\n"
 "  -n, --max-args N        up to N arguments per job\n"
 "  -N, --max-replace-args N  exactly N arguments per job, as {1}..{N}\n"
@@ -309,6 +341,27 @@ opts_parse_load(const char *s, double *load, const char **errstr)
 	return 0;
 }
 
+/* --pipe, --pipepart: the header is the blocks', not column names; a
+ * file is split by size only with --pipepart. */
+static void
+opts_check_pipe(struct tpmap_opts *o)
+{
+	size_t i, nfiles = 0;
+
+	o->in.header = 0;
+	if (o->block < 0 && !o->pipepart)
+		errx(255, "--block with a negative size needs --pipepart");
+	if (!o->pipepart)
+		return;
+	for (i = 0; i < o->in.nsources; i++)
+		if (o->sources[i].kind == INPUT_FILE &&
+		    strcmp(o->sources[i].path, "-") != 0)
+			nfiles++;
+	if (nfiles == 0 || nfiles != o->in.nsources)
+		errx(255, "--pipepart: give the input as -a FILE (and nothing "
+		    "else)");
+}
+
 static int
 is_sep(const char *a)
 {
@@ -437,6 +490,10 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 		case OPT_BASENAMEREPLACE:
 			o->tmpl.repl[TMPL_BASE] = optarg;
 			break;
+		case OPT_BLOCK:
+			if (opts_parse_block(optarg, &o->block, &errstr) != 0)
+				badval("--block", optarg, errstr);
+			break;
 		case OPT_BNER:
 			o->tmpl.repl[TMPL_BASENOEXT] = optarg;
 			break;
@@ -487,6 +544,24 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			if (opts_parse_size(optarg, &o->memfree, &errstr) != 0)
 				badval("--memfree", optarg, errstr);
 			break;
+		case OPT_PIPE:
+			o->pipe = 1;
+			break;
+		case OPT_PIPEPART:
+			o->pipe = o->pipepart = 1;
+			break;
+		case OPT_RECEND:
+			o->recend = optarg;
+			break;
+		case OPT_RECSTART:
+			o->recstart = optarg;
+			break;
+		case OPT_REGEXP:
+			o->regexp = 1;
+			break;
+		case OPT_RRS:
+			o->rrs = 1;
+			break;
 		case OPT_RESUME:
 			o->resume = 1;
 			break;
@@ -513,6 +588,7 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 			break;
 		case OPT_HEADER:
 			o->in.header = 1;
+			o->header = optarg;
 			break;
 		case OPT_LINE_BUFFER:
 			o->out_mode = OUT_LINE;
@@ -601,6 +677,8 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	o->in.sources = o->sources;
 
 	/* Combinations, checked once. */
+	if (o->pipe)
+		opts_check_pipe(o);
 	if (o->in.csv && o->in.colsep == NULL)
 		o->in.colsep = ",";
 	if (jobs_arg != NULL) {
@@ -640,7 +718,7 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	if (o->retries == 0)
 		o->retries = 1;
 	/* parallel -N repeats the word around {} per argument, as -X does. */
-	if (o->replace_args && !o->xargs_mode)
+	if (o->replace_args && !o->xargs_mode && !o->pipe)
 		o->tmpl.context = TMPL_CTX_WORD;
 	if (o->max_lines > 0 && !o->max_args_given)
 		o->max_args = o->max_lines;

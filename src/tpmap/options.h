@@ -36,6 +36,17 @@ struct tpmap_opts {
 	size_t max_chars;		/* -s; 0: the system's limit */
 	int xargs_mode;			/* -X or -m: fill the command line */
 
+	/* --pipe, --pipepart: blocks of input as the jobs' stdin */
+	int pipe;			/* --pipe, or --pipepart */
+	int pipepart;			/* --pipepart: ranges of the -a files */
+	long long block;		/* --block: bytes; -N: N blocks per
+					 * job slot (--pipepart); 0: default */
+	const char *recstart;		/* --recstart, or NULL */
+	const char *recend;		/* --recend, or NULL */
+	int regexp;			/* --regexp: both are regexes */
+	int rrs;			/* --rrs: remove them from blocks */
+	const char *header;		/* --header's value */
+
 	/* Templates */
 	struct tmpl_opts tmpl;
 	char *const *command;		/* words before :::, or NULL */

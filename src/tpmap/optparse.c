@@ -339,3 +339,39 @@ opts_parse_size(const char *s, unsigned long long *bytes,
 	*errstr = NULL;
 	return 0;
 }
+
+int
+opts_parse_block(const char *s, long long *bytes, const char **errstr)
+{
+	static const char units[] = "kmgt";
+	const char *num = *s == '-' ? s + 1 : s, *u;
+	char *end;
+	double v, mul = 1;
+	int n;
+
+	errno = 0;
+	v = strtod(num, &end);
+	if (end == num || errno != 0 || !(v >= 0) ||
+	    !isdigit((unsigned char)*num)) {
+		*errstr = "not a size (N, with k, K, M, G or T)";
+		return -1;
+	}
+	if (*end != '\0' && (u = strchr(units,
+	    tolower((unsigned char)*end))) != NULL) {
+		for (n = (int)(u - units) + 1; n > 0; n--)
+			mul *= isupper((unsigned char)*end) ? 1024.0 : 1000.0;
+		end++;
+	}
+	v *= mul;
+	if (*end != '\0' || v > 1e18) {
+		*errstr = "not a size (N, with k, K, M, G or T)";
+		return -1;
+	}
+	if ((long long)v == 0) {
+		*errstr = "not a positive size";
+		return -1;
+	}
+	*bytes = *s == '-' ? -(long long)v : (long long)v;
+	*errstr = NULL;
+	return 0;
+}

@@ -64,4 +64,9 @@ int opts_parse_termseq(const char *s, struct termseq *t,
 int opts_parse_size(const char *s, unsigned long long *bytes,
     const char **errstr);
 
+/* Parse a --block value as GNU parallel does: a number (decimals too),
+ * optionally negative, with K M G T for powers of 1024 and k m g t for
+ * powers of 1000.  Returns 0, or -1 with *errstr set. */
+int opts_parse_block(const char *s, long long *bytes, const char **errstr);
+
 #endif /* TPMAP_OPTPARSE_H */

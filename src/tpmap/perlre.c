@@ -285,6 +285,13 @@ re_translate(const char *pat, struct buf *out, struct buf *capturing,
 int
 perlre_compile(struct perlre *r, const char *pat, char *err, size_t errlen)
 {
+	return perlre_compile_flags(r, pat, REG_EXTENDED, err, errlen);
+}
+
+int
+perlre_compile_flags(struct perlre *r, const char *pat, int cflags,
+    char *err, size_t errlen)
+{
 	struct buf ere = { 0 }, cap = { 0 };
 	const char *why = NULL;
 	size_t i;
@@ -296,7 +303,7 @@ perlre_compile(struct perlre *r, const char *pat, char *err, size_t errlen)
 		goto fail;
 	}
 	buf_grow(&ere, 0);
-	if ((rc = regcomp(&r->re, ere.p, REG_EXTENDED)) != 0) {
+	if ((rc = regcomp(&r->re, ere.p, cflags)) != 0) {
 		regerror(rc, &r->re, err, errlen);
 		goto fail;
 	}

@@ -44,6 +44,10 @@ int perlre_esc_byte(const char *p, const char **endp);
  * one with perlre_free. */
 int perlre_compile(struct perlre *r, const char *pat, char *err,
     size_t errlen);
+/* The same with regcomp's flags cflags (REG_EXTENDED | REG_NEWLINE for
+ * Perl's line semantics: . and [^x] do not match a newline). */
+int perlre_compile_flags(struct perlre *r, const char *pat, int cflags,
+    char *err, size_t errlen);
 void perlre_free(struct perlre *r);
 
 /*

@@ -292,6 +292,10 @@ run_job(struct tp_future *self, void *arg, void **result)
 		progress_job_started(r->pg);
 		attempts(r, j);
 	}
+	/* The block is given again only on a retry: memory goes back now,
+	 * not when the job's output has its turn (-k). */
+	jobin_free(j->in);
+	j->in = NULL;
 	if (self != NULL)
 		(void)tp_future_set_cancel_hook(self, NULL, NULL);
 	slot_put(r, j->slot);
@@ -669,7 +673,9 @@ start(struct runner *r)
 		progress_total(r->pg, atomic_load(&r->total));
 	if ((e = pthread_create(&r->fin_tid, NULL, finisher, r)) != 0)
 		errx(255, "pthread_create: %s", strerror(e));
-	xo.max_queued = o->jobs;
+	/* Each job of --pipe holds a block: one waits for a worker, one is
+	 * being read, the rest run. */
+	xo.max_queued = o->pipe ? 1 : o->jobs;
 	xo.stack_size = WORKER_STACK;
 	xo.on_done = job_done;
 	xo.on_done_arg = r;

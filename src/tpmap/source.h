@@ -14,8 +14,8 @@
  *
  * A source may make a job already SKIPPED: a sequence number that will not
  * run (a row of the log that succeeded), which must still reach output.
- * Other sources (blocks of stdin for --pipe) plug in as one more
- * struct source.  Not thread-safe: the main thread alone reads them.
+ * Blocks of stdin or of a file (--pipe, --pipepart, pipesrc.c) are one
+ * more struct source.  Not thread-safe: the main thread alone reads them.
  */
 #ifndef TPMAP_SOURCE_H
 #define TPMAP_SOURCE_H
@@ -52,6 +52,14 @@ struct source *source_all(struct source *inner, int shuffle);
  * progress line); takes inner over.  NULL after a read error (reported),
  * inner freed. */
 struct source *source_ahead(struct source *inner, size_t limit);
+
+/* --pipe: blocks of stdin, each one job's stdin.  NULL after a message
+ * (a bad --recend, --recstart or --header, a read error). */
+struct source *source_pipe(const struct tpmap_opts *o);
+
+/* --pipepart: byte ranges of the -a files, each one job's stdin, which
+ * tpmap does not read.  NULL after a message. */
+struct source *source_pipepart(const struct tpmap_opts *o);
 
 /* The failed rows of the job log at path, with the commands as logged.
  * Returns NULL after a message. */

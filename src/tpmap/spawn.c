@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "execpath.h"
+#include "jobin.h"
 #include "output.h"
 #include "pathnames.h"
 #include "spawn.h"
@@ -406,10 +407,11 @@ close_pair(int fd[2])
 	fd[0] = fd[1] = -1;
 }
 
-/* Start argv (PATH search when search is set); 0 or the spawn error. */
+/* Start argv (PATH search when search is set), with infd as its stdin
+ * (-1: /dev/null); 0 or the spawn error. */
 static int
 start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
-    int outfd, int errfd, pid_t *pidp)
+    int infd, int outfd, int errfd, pid_t *pidp)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
@@ -427,8 +429,10 @@ start(struct spawn_ctx *sc, struct job *j, char *const argv[], int search,
 	sigemptyset(&dfl);
 	/* tpmap ignores SIGPIPE to see EPIPE; the jobs must not. */
 	sigaddset(&dfl, SIGPIPE);
-	if ((e = posix_spawn_file_actions_addopen(&fa, 0, PATH_DEVNULL,
-	    O_RDONLY, 0)) != 0 ||
+	if ((infd >= 0 &&
+	    (e = posix_spawn_file_actions_adddup2(&fa, infd, 0)) != 0) ||
+	    (infd < 0 && (e = posix_spawn_file_actions_addopen(&fa, 0,
+	    PATH_DEVNULL, O_RDONLY, 0)) != 0) ||
 	    (outfd >= 0 &&
 	    (e = posix_spawn_file_actions_adddup2(&fa, outfd, 1)) != 0) ||
 	    (errfd >= 0 &&
@@ -506,7 +510,7 @@ exit_fd(pid_t pid)
 /*
  * Wait for the job: drain its output pipes (when piped) until the job's
  * own process has ended and they are closed or EXIT_GRACE has passed;
- * meanwhile enforce its timeout and terminate it on request, with the
+ * meanwhile feed its stdin (--pipe), enforce its timeout and terminate it on request, with the
  * --termseq sequence sent to its whole process group.  Returns 1 when the
  * process is still running after the whole sequence (one with no KILL at
  * its end): it is given up, not waited for.  Where the kernel cannot say
@@ -514,10 +518,11 @@ exit_fd(pid_t pid)
  * are read until they close.
  */
 static int
-collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
+collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
+    struct jobin_feed *feed)
 {
 	struct slot_env *se = &sc->slots[j->slot - 1];
-	struct pollfd pfd[5];
+	struct pollfd pfd[6];
 	const struct termseq *ts = &sc->termseq;
 	double deadline, t, asked, late, wake, grace = -1;
 	size_t step = 0;
@@ -532,6 +537,8 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 		pfd[i].events = POLLIN;
 	pfd[4].fd = sc->watchfd;
 	pfd[4].events = 0;	/* POLLERR and POLLHUP need no asking */
+	pfd[5].fd = feed != NULL ? feed->fd : -1;
+	pfd[5].events = POLLOUT;
 	nopen = (outfd >= 0) + (errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
@@ -560,15 +567,17 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 			step++;
 			continue;
 		}
-		if (nopen == 0 && pfd[3].fd < 0 && !exited)
-			break;		/* no pidfd: waitpid waits */
+		/* No pidfd: waitpid waits, once the job is fed all it
+		 * is given (a job still fed has not ended). */
+		if (nopen == 0 && pfd[3].fd < 0 && pfd[5].fd < 0 && !exited)
+			break;
 		wake = exited ? grace : deadline;
 		ms = -1;
 		if (wake >= 0) {
 			asked = wake - t < TICK ? wake - t : TICK;
 			ms = (int)(asked * 1000) + 1;
 		}
-		if (poll(pfd, 5, ms) < 0) {
+		if (poll(pfd, 6, ms) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
@@ -586,6 +595,9 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd)
 			if (sc->mode == OUT_LINE)
 				out_lines(sc->out, j, i, 0);
 		}
+		if (pfd[5].fd >= 0 && pfd[5].revents != 0 &&
+		    jobin_write(feed))
+			pfd[5].fd = -1;
 		if (pfd[2].revents != 0)
 			while (read(se->wake[0], drainbuf, sizeof(drainbuf)) > 0)
 				;
@@ -630,7 +642,8 @@ static int
 run_once(struct spawn_ctx *sc, struct job *j)
 {
 	char *shargv[4];
-	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	struct jobin_feed feed;
+	int outp[2] = { -1, -1 }, errp[2] = { -1, -1 }, infd = -1;
 	int e, st, piped = sc->mode != OUT_UNGROUP, gaveup;
 	pid_t pid, reaped;
 	struct timespec end;
@@ -644,12 +657,17 @@ run_once(struct spawn_ctx *sc, struct job *j)
 			return e;
 		}
 	}
+	if (j->in != NULL && (e = jobin_open(&feed, j->in, &infd)) != 0) {
+		close_pair(outp);
+		close_pair(errp);
+		return e;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->wall_start);
 	j->timed_out = j->terminated = 0;
 	e = ENOENT;
 	if (j->argv != NULL)
-		e = start(sc, j, j->argv, 1, outp[1], errp[1], &pid);
+		e = start(sc, j, j->argv, 1, infd, outp[1], errp[1], &pid);
 	j->direct = e == 0;
 	if (e != 0) {
 		/* No argv, or the direct exec failed: let the shell run the
@@ -658,7 +676,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 		shargv[1] = "-c";
 		shargv[2] = j->cmd;
 		shargv[3] = NULL;
-		e = start(sc, j, shargv, 0, outp[1], errp[1], &pid);
+		e = start(sc, j, shargv, 0, infd, outp[1], errp[1], &pid);
 	}
 	if (piped) {
 		/* Only the child may hold the write ends now. */
@@ -666,14 +684,21 @@ run_once(struct spawn_ctx *sc, struct job *j)
 		close(errp[1]);
 		outp[1] = errp[1] = -1;
 	}
+	if (infd >= 0)
+		close(infd);
 	if (e != 0) {
 		close_pair(outp);
 		close_pair(errp);
+		if (j->in != NULL)
+			jobin_close(&feed);
 		return e;
 	}
 	j->started = 1;
 	set_pid(sc, j, pid);
-	gaveup = collect(sc, j, pid, outp[0], errp[0]);
+	gaveup = collect(sc, j, pid, outp[0], errp[0],
+	    j->in != NULL ? &feed : NULL);
+	if (j->in != NULL)
+		jobin_close(&feed);
 	close_pair(outp);
 	close_pair(errp);
 	/* Forget the pid before reaping it: once reaped it may be reused,
@@ -705,6 +730,12 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	} else {
 		j->exitval = WEXITSTATUS(st);
 		j->sig = 0;
+	}
+	/* A job that left its block unread dies of SIGPIPE in GNU
+	 * parallel, whose copying process is killed by the write. */
+	if (j->in != NULL && feed.broken && !j->timed_out && !j->terminated) {
+		j->exitval = -1;
+		j->sig = SIGPIPE;
 	}
 	return 0;
 }

@@ -560,7 +560,7 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 		if (pv.v[i].kind == TMPL_SLOT)
 			t->uses_slot = 1;
 	}
-	if (!t->has_repl && !o->raw) {
+	if (!t->has_repl && !o->raw && !o->no_append) {
 		/* No replacement string: parallel appends a {} word. */
 		memset(&p, 0, sizeof(p));
 		if (nwords > 0) {

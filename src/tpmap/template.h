@@ -34,6 +34,8 @@ struct tmpl_opts {
 	const char *repl[TMPL_NREPL];	/* NULL: the default string */
 	int quote_cmd;			/* -q: quote the command's own words */
 	int raw;			/* no quoting, nothing appended: --tagstring */
+	int no_append;			/* no {} appended: --pipe's jobs read
+					 * their input from stdin */
 	enum tmpl_context context;
 	char *const *colnames;		/* --header names for {name}, or NULL */
 	size_t ncolnames;

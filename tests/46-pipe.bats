@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# --pipe and --pipepart: input cut into blocks at record boundaries, each
+# block one job's stdin.  Outputs are exact (-k); the cases that GNU
+# parallel prints the same way are also in the differential table
+# (tests/compat/cases.txt, section pipe).  The memory test reads
+# TPMAP_PIPE_MIB MiB (64 here; the CI's stress pass gives 2 GiB).
+
+load test_helper
+
+# A job that shows its block between markers.
+show='echo "== {#}"; cat'
+
+@test "--pipe cuts stdin after the last record end of each --block" {
+	run -0 --separate-stderr bash -c 'seq 10 | tpmap --pipe --block 6 -k "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\n1\n2\n3\n== 2\n4\n5\n6\n== 3\n7\n8\n9\n== 4\n10')" ]
+	[ "$stderr" = "" ]
+	# --spreadstdin is --pipe; a small input is one block.
+	run -0 bash -c 'seq 3 | tpmap --spreadstdin wc -l'
+	[ "$output" = 3 ]
+}
+
+@test "--block takes K M G (1024) and k m g (1000) units" {
+	run -0 bash -c 'seq 2000 | tpmap --pipe --block 1k -k wc -c'
+	[ "$output" = "$(printf '1000\n1000\n1000\n998\n1000\n1000\n1000\n1000\n895')" ]
+	run -0 bash -c 'seq 2000 | tpmap --pipe --block 1K -k wc -c | head -n 2'
+	[ "$output" = "$(printf '1024\n1024')" ]
+	run -0 bash -c 'seq 300000 | tpmap --pipe --block 1M -k wc -l'
+	[ "$output" = "$(printf '165668\n134332')" ]
+}
+
+@test "a bad --block is an error naming it" {
+	run -255 --separate-stderr tpmap --pipe --block 12x cat
+	[ "$stderr" = "tpmap: --block '12x': not a size (N, with k, K, M, G or T)" ]
+	run -255 --separate-stderr tpmap --pipe --block 0 cat
+	[ "$stderr" = "tpmap: --block '0': not a positive size" ]
+	run -255 --separate-stderr tpmap --pipe --block -2 cat
+	[ "$stderr" = "tpmap: --block with a negative size needs --pipepart" ]
+}
+
+@test "input without a final record end is the last block, empty input none" {
+	run -0 bash -c 'printf "a\nb\nc" | tpmap --pipe --block 2 -k "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\na\n== 2\nb\n== 3\nc')" ]
+	# Empty input starts no job.
+	run -0 --separate-stderr bash -c 'tpmap --pipe echo ran </dev/null'
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+}
+
+@test "a record longer than --block grows the block and is never split" {
+	run -0 --separate-stderr bash -c 'printf "aaaaaaaaaaaa\nb\n" | tpmap --pipe -k --block 4 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\naaaaaaaaaaaa\nb')" ]
+	[ "$stderr" = "$(printf '%s\n' \
+	    'tpmap: Warning: A record was longer than 4. Increasing to --blocksize 7.' \
+	    'tpmap: Warning: A record was longer than 7. Increasing to --blocksize 11.' \
+	    'tpmap: Warning: A record was longer than 11. Increasing to --blocksize 16.')" ]
+}
+
+@test "-N gives N records per job, -L N lines" {
+	run -0 bash -c 'seq 7 | tpmap --pipe -N3 -k "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\n1\n2\n3\n== 2\n4\n5\n6\n== 3\n7')" ]
+	run -0 bash -c 'seq 7 | tpmap --pipe -L2 --block 5 -k "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\n1\n2\n== 2\n3\n4\n== 3\n5\n6\n== 4\n7')" ]
+}
+
+@test "--recstart and --recend mark records, with escapes" {
+	run -0 bash -c 'printf ">a\nxx\n>b\nyy\n>c\nzz\n" | tpmap --pipe -k --recstart ">" -N1 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\n>a\nxx\n== 2\n>b\nyy\n== 3\n>c\nzz')" ]
+	run -0 bash -c 'printf "a;b;c;d;" | tpmap --pipe -k --recend ";" -N2 "cat; echo"'
+	[ "$output" = "$(printf 'a;b;\nc;d;')" ]
+	run -0 bash -c 'printf "a\tb\tc\t" | tpmap --pipe -k --recend "\\t" -N2 "cat; echo"'
+	[ "$output" = "$(printf 'a\tb\t\nc\t')" ]
+}
+
+@test "--regexp makes --recend and --recstart regular expressions" {
+	run -0 bash -c 'printf "a1b a2b a3b" | tpmap --pipe -k --regexp --recend "b " --recstart "a" -N1 "cat; echo"'
+	[ "$output" = "$(printf 'a1b \na2b \na3b')" ]
+	run -0 bash -c 'printf "x1\nx22\ny3\nx4\n" | tpmap --pipe -k --regexp --recstart "x[0-9]+" -N1 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\nx1\n== 2\nx22\ny3\n== 3\nx4')" ]
+}
+
+@test "a bad --regexp record separator is an error naming it" {
+	run -255 --separate-stderr tpmap --pipe --regexp --recend "a(" cat </dev/null
+	[[ $stderr == "tpmap: --recend 'a(' --recstart '': "* ]]
+}
+
+@test "--rrs removes the record separators" {
+	run -0 bash -c 'printf ">a\nxx\n>b\nyy\n" | tpmap --pipe -k --recstart ">" --rrs -N1 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\na\nxx\n== 2\nb\nyy')" ]
+	run -0 bash -c 'printf "a;b;c;" | tpmap --pipe -k --recend ";" --remove-rec-sep -N2 "cat; echo"'
+	[ "$output" = "$(printf 'ab\nc')" ]
+}
+
+@test "--header repeats the header lines or the regex match in every block" {
+	run -0 bash -c 'printf "H1\nH2\n1\n2\n3\n" | tpmap --pipe -k --header 2 -N2 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\nH1\nH2\n1\n2\n== 2\nH1\nH2\n3')" ]
+	run -0 bash -c 'printf "H\n1\n2\n" | tpmap --pipe -k --header : -N1 "$1"' _ "$show"
+	[ "$output" = "$(printf '== 1\nH\n1\n== 2\nH\n2')" ]
+	# From a file: one read has it all, so the regex sees both lines.
+	printf '#a\n#b\n1\n2\n' >"$TMP/in"
+	run -0 bash -c 'tpmap --pipe -k --header "(#.*\n)+" -N1 "$1" <"$TMP/in"' _ "$show"
+	[ "$output" = "$(printf '== 1\n#a\n#b\n1\n== 2\n#a\n#b\n2')" ]
+}
+
+@test "the jobs of --pipe have one empty argument: {} and --tag" {
+	run -0 bash -c 'seq 4 | tpmap --pipe -N2 -k --tag "echo [{}] {#}; wc -l"'
+	[ "$output" = "$(printf '\t[] 1\n\t2\n\t[] 2\n\t2')" ]
+}
+
+@test "-k keeps the blocks' output in input order, byte for byte" {
+	seq 50000 >"$TMP/in"
+	run -0 bash -c 'tpmap --pipe --block 10k -j4 -k cat <"$TMP/in" | cmp - "$TMP/in" && echo same'
+	[ "$output" = same ]
+}
+
+@test "--joblog's Send column is the bytes given to the job, header included" {
+	run -0 bash -c 'printf "H\n1\n22\n333\n" | tpmap --pipe --header : -N2 -k --joblog "$TMP/log" cat >/dev/null'
+	run -0 bash -c 'cut -f 1,5,6 "$TMP/log" | sort'
+	[ "$output" = "$(printf '1\t7\t7\n2\t6\t6\nSeq\tSend\tReceive')" ]
+	run -0 bash -c 'seq 3 | tpmap --pipe -N2 --joblog "$TMP/log.jsonl" cat >/dev/null; grep -o "\"stdin_bytes\":[0-9]*" "$TMP/log.jsonl" | sort'
+	[ "$output" = "$(printf '"stdin_bytes":2\n"stdin_bytes":4')" ]
+}
+
+@test "a job that leaves its block unread dies of SIGPIPE, as in GNU parallel; the rest goes on" {
+	run -6 --separate-stderr bash -c 'seq 100000 | tpmap --pipe --block 100k -j2 -k --joblog "$TMP/log" "head -c 2; echo"'
+	[ "$output" = "$(printf '1\n\n18\n35\n51\n68\n85\n')" ]
+	[ "$stderr" = "" ]
+	run -0 bash -c 'cut -f 5,7,8 "$TMP/log" | sort -u'
+	[ "$output" = "$(printf '88915\t0\t13\n99996\t0\t13\nSend\tExitval\tSignal')" ]
+}
+
+@test "EPIPE from a job that closes its stdin early is not fatal to tpmap" {
+	run -3 --separate-stderr bash -c 'head -c 20000000 /dev/zero | tr "\0" "\n" | tpmap --pipe --block 8M -k "exec 0<&-; echo closed"'
+	[ "$output" = "$(printf 'closed\nclosed\nclosed')" ]
+	[ "$stderr" = "" ]
+}
+
+@test "--retries gives a retried block the same bytes" {
+	# The first attempt of each job reads a byte and fails.
+	run -0 --separate-stderr bash -c 'seq 6 | tpmap --pipe -N3 -k --retries 2 "if mkdir \"$TMP/m{#}\" 2>/dev/null; then head -c1 >/dev/null; exit 1; fi; cat"'
+	[ "$output" = "$(seq 6)" ]
+}
+
+@test "the exit status of --pipe jobs counts failures, --halt stops" {
+	run -2 bash -c 'seq 6 | tpmap --pipe -N2 -k "read x; echo \$x; [ \$x != 3 ] && [ \$x != 5 ]"'
+	[ "$output" = "$(printf '1\n3\n5')" ]
+	run -1 --separate-stderr bash -c 'seq 6 | tpmap --pipe -N2 -j1 --halt now,fail=1 "read x; echo \$x; [ \$x != 3 ]"'
+	[ "$output" = "$(printf '1\n3')" ]
+}
+
+@test "--timeout ends a job that does not finish its block" {
+	run -1 --separate-stderr bash -c 'seq 4 | tpmap --pipe -N2 -k --timeout 1 "read x; if [ \$x = 1 ]; then exec sleep 60; fi; echo \$x"'
+	[ "$output" = 3 ]
+}
+
+@test "--pipepart gives each job its byte range of the file, cut at records" {
+	seq 30 >"$TMP/f"
+	run -0 --separate-stderr tpmap --pipepart -a "$TMP/f" --block 10 -k "$show"
+	[ "$output" = "$(printf '== 1\n1\n2\n3\n4\n5\n6\n== 2\n7\n8\n9\n10\n11\n== 3\n12\n13\n14\n15\n== 4\n16\n17\n18\n19\n== 5\n20\n21\n22\n23\n== 6\n24\n25\n26\n27\n== 7\n28\n29\n30')" ]
+	[ "$stderr" = "" ]
+}
+
+@test "--pipepart --block -N makes N blocks per job slot; the default is 10" {
+	seq 30 >"$TMP/f"
+	run -0 tpmap --pipepart -a "$TMP/f" --block -1 -j3 -k wc -l
+	[ "$output" = "$(printf '13\n10\n7')" ]
+	run -0 bash -c 'tpmap --pipepart -a "$TMP/f" -j2 -k wc -l | wc -l'
+	[ "$output" = 14 ]
+}
+
+@test "--pipepart with --header and --recend, and over several files" {
+	seq 30 >"$TMP/f"
+	run -0 tpmap --pipepart -a "$TMP/f" --header : --block 20 -k "$show"
+	[ "${lines[0]}" = "== 1" ]
+	[ "$(printf '%s\n' "${lines[@]}" | grep -c '^1$')" = 4 ]
+	run -0 bash -c 'tpmap --pipepart -a "$TMP/f" --recend 5 --block 10 -k "cat; echo ==" | tr "\n" " "'
+	[ "$output" = "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15==  16 17 18 19 20 21 22 23 24 25==  26 27 28 29 30 == " ]
+	seq 5 >"$TMP/g"
+	run -0 tpmap --pipepart -a "$TMP/g" -a "$TMP/g" --block 6 -k "$show"
+	[ "$output" = "$(printf '== 1\n1\n2\n3\n4\n== 2\n5\n== 3\n1\n2\n3\n4\n== 4\n5')" ]
+}
+
+@test "--pipepart: an empty file starts no job; no file is an error" {
+	: >"$TMP/empty"
+	run -0 --separate-stderr tpmap --pipepart -a "$TMP/empty" echo ran
+	[ "$output" = "" ]
+	run -255 --separate-stderr tpmap --pipepart cat
+	[ "$stderr" = "tpmap: --pipepart: give the input as -a FILE (and nothing else)" ]
+	run -255 --separate-stderr tpmap --pipepart -a "$TMP/none" cat
+	[ "$stderr" = "tpmap: $TMP/none: No such file or directory" ]
+	run -255 --separate-stderr tpmap --pipepart -a /dev/null cat
+	[ "$stderr" = "tpmap: /dev/null: --pipepart needs a regular file" ]
+}
+
+@test "--pipepart -k keeps a large file byte for byte" {
+	seq 300000 >"$TMP/f"
+	run -0 bash -c 'tpmap --pipepart -a "$TMP/f" --block 64k -j3 -k cat | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+}
+
+@test "memory: --pipe --block 4M -j2 over a large input stays within blocks x (jobs + 2)" {
+	mkdir "$TMP/tmpdir"
+	export TMPDIR="$TMP/tmpdir"
+	mib=${TPMAP_PIPE_MIB:-64}
+	run -0 --separate-stderr bash -c '
+		yes 0123456789abcdef | head -c $(($1 << 20)) |
+			peakrss tpmap --pipe --block 4M -j2 wc -l 3>"$TMP/rss" |
+			awk "{ s += \$1 } END { print s }"' _ "$mib"
+	[ "$output" = $(((mib << 20) / 17)) ]
+	# 4 blocks of 4 MiB and a few MiB of program.
+	peak_below $((4 * 4096 + 8192))
+}
