@@ -40,6 +40,58 @@ enum lx_frame {
 	LX_SQ
 };
 
+/*
+ * What a second shell would make of the text the shell yields inside the
+ * template's quotes ("sh -c '...'", "ssh host \"...\""): its own quotes
+ * and a pending backslash, tracked per quoted frame.  Expansions yield
+ * text that is not known here and count as nothing.
+ */
+enum {
+	IN_PLAIN = 0,
+	IN_SQ = 1,
+	IN_DQ = 2,
+	IN_ESC = 4
+};
+
+/* The quoted frame f yields byte c to a second shell. */
+static void
+lx_yield(struct shlex *l, char c)
+{
+	unsigned char *s = &l->inner[l->top];
+
+	if (*s & IN_ESC) {
+		*s &= (unsigned char)~IN_ESC;
+		return;
+	}
+	switch (*s) {
+	case IN_SQ:
+		if (c == '\'')
+			*s = IN_PLAIN;
+		break;
+	case IN_DQ:
+		if (c == '\\')
+			*s |= IN_ESC;
+		else if (c == '"')
+			*s = IN_PLAIN;
+		break;
+	default:
+		if (c == '\\')
+			*s |= IN_ESC;
+		else if (c == '\'')
+			*s = IN_SQ;
+		else if (c == '"')
+			*s = IN_DQ;
+		break;
+	}
+}
+
+/* Whether frame f's text is yielded to a second shell as it stands. */
+static int
+lx_quoted(enum lx_frame f)
+{
+	return f == LX_DQ || f == LX_SQ || f == LX_BRACE;
+}
+
 static void
 lx_push(struct shlex *l, enum lx_frame f)
 {
@@ -54,6 +106,14 @@ lx_push(struct shlex *l, enum lx_frame f)
 	l->top++;
 	l->f[l->top] = (unsigned char)f;
 	l->depth[l->top] = 0;
+	/* "${x:-...}" and the quotes inside it go on with the text of the
+	 * "..." around them; other quotes start afresh. */
+	if ((f == LX_BRACE && (l->f[l->top - 1] == LX_DQ ||
+	    l->f[l->top - 1] == LX_BRACE)) ||
+	    (f == LX_DQ && l->f[l->top - 1] == LX_BRACE))
+		l->inner[l->top] = l->inner[l->top - 1];
+	else
+		l->inner[l->top] = IN_PLAIN;
 }
 
 static void
@@ -63,6 +123,9 @@ lx_pop(struct shlex *l)
 		return;
 	if (l->f[l->top] == LX_BQ && --l->nbq == 0)
 		l->bq_nested = 0;
+	if (l->f[l->top] == LX_BRACE || (l->f[l->top] == LX_DQ &&
+	    l->f[l->top - 1] == LX_BRACE))
+		l->inner[l->top - 1] = l->inner[l->top];
 	l->top--;
 }
 
@@ -75,13 +138,25 @@ lx_core(struct shlex *l, char c, char next)
 
 	f = (enum lx_frame)l->f[l->top];
 	l->dollar = 0;
+	l->sqlast = 0;
 	if (l->esc) {
 		l->esc = 0;
+		/* Inside "...", \ is kept before all but $ ` " \ newline. */
+		if (lx_quoted(f) && c != '\n') {
+			if (c != '$' && c != '`' && c != '"' && c != '\\' &&
+			    !(f == LX_BRACE && c == '}'))
+				lx_yield(l, '\\');
+			lx_yield(l, c);
+		}
 		return;
 	}
 	if (f == LX_SQ) {
 		if (c == '\'')
 			lx_pop(l);
+		else {
+			lx_yield(l, c);
+			l->sqlast = c;
+		}
 		return;
 	}
 	if (c == '\\') {
@@ -109,6 +184,8 @@ lx_core(struct shlex *l, char c, char next)
 	if (f == LX_DQ) {
 		if (c == '"')
 			lx_pop(l);
+		else
+			lx_yield(l, c);
 		return;
 	}
 	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
@@ -121,6 +198,8 @@ lx_core(struct shlex *l, char c, char next)
 		else if (c == '\'' && l->lost == NULL)
 			l->lost = "a replacement string after a ' inside "
 			    "\"${...}\" (shells disagree on it)";
+		else
+			lx_yield(l, c);
 		return;
 	}
 	if (c == '\'')
@@ -192,7 +271,8 @@ shlex_same(const struct shlex *a, const struct shlex *b)
 	    a->bq_bs != b->bq_bs)
 		return 0;
 	for (i = 0; i <= a->top; i++)
-		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i])
+		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i] ||
+		    a->inner[i] != b->inner[i])
 			return 0;
 	return 1;
 }
@@ -214,10 +294,28 @@ shlex_repl(struct shlex *l, unsigned *qctx)
 		return "a replacement string after \\\\ or \\$ inside "
 		    "backquotes; use $(...)";
 	f = (enum lx_frame)l->f[l->top];
+	/* A \ or $ inside '...' right before the value is literal there,
+	 * but a second shell would apply it to the value: it becomes the
+	 * value's, as after a bare \ or $ elsewhere. */
+	if (f == LX_SQ && (l->sqlast == '\\' || l->sqlast == '$')) {
+		if (l->sqlast == '\\')
+			l->esc = 1;
+		else
+			l->dollar = 1;
+		l->inner[l->top] &= (unsigned char)~IN_ESC;
+	}
+	l->sqlast = 0;
+	if (lx_quoted(f) && (l->inner[l->top] & IN_ESC))
+		return "a replacement string after a backslash that a "
+		    "second shell reads (sh -c \"x\\\\{}\")";
 	*qctx = f == LX_SQ ? QC_SQ : f == LX_DQ ? QC_DQ :
 	    f == LX_BRACE || f == LX_UBRACE ? QC_BRACE : QC_NONE;
 	if (f == LX_BRACE)
 		*qctx |= QC_INDQ;
+	if (lx_quoted(f) && l->inner[l->top] == IN_SQ)
+		*qctx |= QC_IN_SQ;
+	else if (lx_quoted(f) && l->inner[l->top] == IN_DQ)
+		*qctx |= QC_IN_DQ;
 	if (l->nbq > 0)
 		*qctx |= QC_BQ;
 	if (l->esc || l->bq_bs)
