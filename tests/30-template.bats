@@ -536,3 +536,33 @@ load test_helper
 	run -255 --separate-stderr tpmap 'echo `printf %s \\{}`' ::: a
 	[ "$stderr" = 'tpmap: a replacement string after \\ or \$ inside backquotes; use $(...)' ]
 }
+
+# A command that hands its quoted text to a second shell: both shells
+# must read the value as data.
+@test "data inside the command's quotes stays data for a second shell" {
+	cd "$TMP"
+	for sh in /bin/sh /bin/bash; do
+		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "sh -c \"printf '<%s>' {}\"; sh -c 'printf \"<%s>\" {}'; sh -c \"printf '<%s>' '{}'\"; sh -c 'printf \"<%s>\" \"{}\"'; sh -c \"printf '<%s>' \\\"{}\\\"\"; echo" ::: '$(touch pwned)' "it's \"q\" \\" '`touch pwned`'
+		[ "$output" = "<\$(touch pwned)><\$(touch pwned)><\$(touch pwned)><\$(touch pwned)><\$(touch pwned)>
+<it's \"q\" \\><it's \"q\" \\><it's \"q\" \\><it's \"q\" \\><it's \"q\" \\>
+<\`touch pwned\`><\`touch pwned\`><\`touch pwned\`><\`touch pwned\`><\`touch pwned\`>" ]
+	done
+	[ ! -e pwned ]
+}
+
+@test "inside double quotes a value prints as GNU parallel quotes it" {
+	run -0 --separate-stderr tpmap -k 'echo "{}"' ::: 'a b' ab '$(id)'
+	[ "$output" = "'a b'
+ab
+'\$(id)'" ]
+}
+
+@test "a replacement string inside a # comment is refused" {
+	cd "$TMP"
+	printf 'a\ntouch pwned\n#\0' >in
+	run -255 --separate-stderr tpmap -0 'true # {}' <in
+	[ "$stderr" = "tpmap: a replacement string inside a # comment (a newline in the value would end it)" ]
+	[ ! -e pwned ]
+	run -0 --separate-stderr tpmap -k 'echo a#{} "#{}" $#' ::: b
+	[ "$output" = "a#b #b 0" ]
+}

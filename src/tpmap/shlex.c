@@ -37,7 +37,8 @@ enum lx_frame {
 	LX_DQ,
 	LX_BRACE,
 	LX_UBRACE,
-	LX_SQ
+	LX_SQ,
+	LX_COMMENT
 };
 
 /*
@@ -139,6 +140,28 @@ lx_core(struct shlex *l, char c, char next)
 	f = (enum lx_frame)l->f[l->top];
 	l->dollar = 0;
 	l->sqlast = 0;
+	if (l->skip) {
+		l->skip = 0;
+		return;
+	}
+	/* A # that starts a word starts a comment, which a newline ends,
+	 * quotes or not: no value can be quoted inside one. */
+	if (f == LX_COMMENT) {
+		if (c != '\n')
+			return;
+		lx_pop(l);
+		f = (enum lx_frame)l->f[l->top];
+	}
+	if (f == LX_PLAIN || f == LX_CMDSUB || f == LX_BQ) {
+		if (c == '#' && !l->inword && !l->esc) {
+			lx_push(l, LX_COMMENT);
+			return;
+		}
+		l->inword = !(c == ' ' || c == '\t' || c == '\n' ||
+		    c == ';' || c == '&' || c == '|' || c == '(' ||
+		    c == ')' || c == '<' || c == '>') || l->esc;
+	} else
+		l->inword = 1;
 	if (l->esc) {
 		l->esc = 0;
 		/* Inside "...", \ is kept before all but $ ` " \ newline. */
@@ -165,12 +188,13 @@ lx_core(struct shlex *l, char c, char next)
 	}
 	if (c == '$' && next == '(') {
 		lx_push(l, LX_CMDSUB);
-		l->esc = 1;	/* swallow the ( */
+		l->skip = 1;	/* swallow the ( */
+		l->inword = 0;
 		return;
 	}
 	if (c == '$' && next == '{') {
 		lx_push(l, f == LX_DQ || f == LX_BRACE ? LX_BRACE : LX_UBRACE);
-		l->esc = 1;
+		l->skip = 1;
 		return;
 	}
 	if (c == '$') {
@@ -179,6 +203,7 @@ lx_core(struct shlex *l, char c, char next)
 	}
 	if (c == '`') {
 		lx_push(l, LX_BQ);	/* lx_byte ends it */
+		l->inword = 0;
 		return;
 	}
 	if (f == LX_DQ) {
@@ -259,6 +284,7 @@ shlex_byte(struct shlex *l, char c, char next)
 	}
 	lx_pop(l);
 	l->esc = l->dollar = 0;
+	l->inword = 1;
 }
 
 /* Whether two lexer states quote what follows them alike. */
@@ -268,7 +294,7 @@ shlex_same(const struct shlex *a, const struct shlex *b)
 	int i;
 
 	if (a->top != b->top || a->esc != b->esc || a->nbq != b->nbq ||
-	    a->bq_bs != b->bq_bs)
+	    a->bq_bs != b->bq_bs || a->skip != b->skip)
 		return 0;
 	for (i = 0; i <= a->top; i++)
 		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i] ||
@@ -285,6 +311,10 @@ shlex_repl(struct shlex *l, unsigned *qctx)
 
 	if (l->lost != NULL)
 		return l->lost;
+	if (l->f[l->top] == LX_COMMENT)
+		return "a replacement string inside a # comment (a newline "
+		    "in the value would end it)";
+	l->inword = 1;
 	if (l->nbq > 0 && l->bq_nested)
 		return "a replacement string inside nested backquotes; "
 		    "use $(...)";

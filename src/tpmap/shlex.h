@@ -27,6 +27,8 @@ struct shlex {
 	int esc;			/* the last byte was an escaping \ */
 	int dollar;			/* the last byte was a plain $ */
 	char sqlast;			/* the last byte, inside '...' */
+	int skip;			/* drop the next byte: ( of $( */
+	int inword;			/* a # now would not start a comment */
 	int nbq;			/* `...` frames on the stack */
 	int bq_indq;			/* that `...` is inside "..." */
 	int bq_bs;			/* in `...`: a \ not yet resolved */
