@@ -171,9 +171,9 @@ setup_file() {
 }
 
 # -q passes the command's words as they are: a template given as one
-# word is data, and with -X as an argument of printf it comes back whole
-# once per value.
-@test "-q: no value runs, and a word with a value comes back whole" {
+# word is data (its jobs run nothing), and as an argument of printf it is
+# one word, quoted whole.
+@test "-q: no value runs, and a word with a value is quoted whole" {
 	local t=0 check tmpl v bad=0
 	values
 	printf '%s\0' "${V[@]}" >"$TMP/values"
@@ -183,9 +183,10 @@ setup_file() {
 		t=$((t + 1))
 		TPMAP_SHELL=/bin/dash tpmap -0 -q -m "$tmpl" <values >/dev/null 2>&1 || true
 		case $tmpl in *'{.}'*|*'{/'*) continue ;; esac
-		TPMAP_SHELL=/bin/bash tpmap -0 -k -q -X printf '<%s>' "$tmpl" <values >q.$t
+		tpmap -0 -k -q --dry-run printf '<%s>' "$tmpl" <values >q.$t
 		for v in "${V[@]}"; do
-			printf '<%s>' "${tmpl//\{\}/$v}"
+			gnu_quote "${tmpl//\{\}/"$v"}"
+			printf "printf '<%%s>' %s\n" "$Q"
 		done >q.$t.want
 		cmp -s q.$t q.$t.want || { echo "template $t differs"; bad=$((bad + 1)); }
 	done <"$TEMPLATES"
