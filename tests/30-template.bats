@@ -342,9 +342,10 @@ load test_helper
 
 # GNU parallel fails this one: it single-quotes {} even inside the
 # command's double quotes, where single quotes are literal, so $(...) runs.
+# tpmap yields the same single-quoted form, with nothing left to expand.
 @test "data inside a double-quoted word of the command is still literal" {
 	run -0 --separate-stderr tpmap -k "$SHOWARGS \"pre {} post\"" ::: '$(touch "$TMP/pwned") `id`'
-	[ "$output" = '<pre $(touch "$TMP/pwned") `id` post>' ]
+	[ "$output" = "<pre '\$(touch \"\$TMP/pwned\") \`id\`' post>" ]
 	[ ! -e "$TMP/pwned" ]
 }
 
@@ -374,7 +375,7 @@ load test_helper
 
 @test "data inside a single-quoted word of the command is still literal" {
 	run -0 --separate-stderr tpmap -k "$SHOWARGS 'pre {} post'" ::: "\$(touch \"\$TMP/pwned\") 'q' \\"
-	[ "$output" = "<pre \$(touch \"\$TMP/pwned\") 'q' \\ post>" ]
+	[ "$output" = "<pre '\$(touch \"\$TMP/pwned\") '\"'\"'q'\"'\"' \\' post>" ]
 	[ ! -e "$TMP/pwned" ]
 }
 
@@ -412,7 +413,7 @@ load test_helper
 @test "data inside \${x:-...} cannot end the expansion" {
 	cd "$TMP"
 	run -0 --separate-stderr tpmap -k "$SHOWARGS \${x:-{}} \"\${x:-{}}\"" ::: '};touch pwned;#'
-	[ "$output" = $'<};touch pwned;#>\n<};touch pwned;#>' ]
+	[ "$output" = $'<};touch pwned;#>\n<\'};touch pwned;#\'>' ]
 	[ ! -e "$TMP/pwned" ]
 }
 
@@ -421,13 +422,13 @@ load test_helper
 	for sh in /bin/sh /bin/bash; do
 		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS x\${} \"y\${}\" \"\`printf %s z\${}\`\"" ::: "\\';touch \"\$TMP/pwned\";'" HOME '(touch "$TMP/pwned")'
 		[ "$output" = "<x\$\\';touch \"\$TMP/pwned\";'>
-<y\$\\';touch \"\$TMP/pwned\";'>
+<y'\$\\'\"'\"';touch \"\$TMP/pwned\";'\"'\">
 <z\$\\';touch \"\$TMP/pwned\";'>
 <x\$HOME>
-<y\$HOME>
+<y'\$HOME'>
 <z\$HOME>
 <x\$(touch \"\$TMP/pwned\")>
-<y\$(touch \"\$TMP/pwned\")>
+<y'\$(touch \"\$TMP/pwned\")'>
 <z\$(touch \"\$TMP/pwned\")>" ]
 	done
 	[ ! -e "$TMP/pwned" ]
@@ -448,7 +449,7 @@ load test_helper
 @test "data inside '...' inside \${...} cannot end the expansion" {
 	cd "$TMP"
 	run -0 --separate-stderr tpmap -k "$SHOWARGS \${x:-'{}'}" ::: "';touch pwned;'}" 
-	[ "$output" = "<';touch pwned;'}>" ]
+	[ "$output" = "<\"'\"';touch pwned;'\"'\"'}'>" ]
 	[ ! -e "$TMP/pwned" ]
 }
 
@@ -492,20 +493,20 @@ load test_helper
 	for sh in /bin/sh /bin/bash; do
 		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS x\\{} \"x\\{}\" x\${x:-\\{}} \"x\${x:-\\{}}\" \"\`printf %s \\\"\\{}\\\"\`\"" ::: $'\x01"b' ' a' '}y' 'b'
 		[ "$output" = "<x"$'\x01'"\"b>
-<x\\"$'\x01'"\"b>
+<x'\\"$'\x01'"\"b'>
 <x"$'\x01'"\"b>
-<x\\"$'\x01'"\"b>
-<\\"$'\x01'"\"b>
+<x'\\"$'\x01'"\"b'>
+<'\\"$'\x01'"\"b'>
 <x a>
-<x\\ a>
+<x'\\ a'>
 <x a>
-<x\\ a>
-<\\ a>
+<x'\\ a'>
+<'\\ a'>
 <x}y>
-<x\\}y>
+<x'\\}y'>
 <x}y>
-<x}y>
-<\\}y>
+<x'}y'>
+<'\\}y'>
 <xb>
 <x\\b>
 <xb>
@@ -520,11 +521,11 @@ load test_helper
 	cd "$TMP"
 	for sh in /bin/sh /bin/bash; do
 		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "$SHOWARGS \"\`printf %s \\\"{}\\\"\`\" \`printf %s '\\{}'\`" ::: '$(touch pwned)' "a'\"\\b"
-		[ "$output" = "<\$(touch pwned)>
-<\\\$(touch>
-<pwned)>
-<a'\"\\b>
-<\\a'\"\\b>" ]
+		[ "$output" = "<'\$(touch pwned)'>
+<'\\\$(touch>
+<pwned)'>
+<'a'\"'\"'\"\\b'>
+<'\\a'\"'\"'\"\\b'>" ]
 	done
 	[ ! -e pwned ]
 }
@@ -534,4 +535,34 @@ load test_helper
 	[ "$stderr" = "tpmap: a replacement string after \`...\` with open quotes" ]
 	run -255 --separate-stderr tpmap 'echo `printf %s \\{}`' ::: a
 	[ "$stderr" = 'tpmap: a replacement string after \\ or \$ inside backquotes; use $(...)' ]
+}
+
+# A command that hands its quoted text to a second shell: both shells
+# must read the value as data.
+@test "data inside the command's quotes stays data for a second shell" {
+	cd "$TMP"
+	for sh in /bin/sh /bin/bash; do
+		TPMAP_SHELL=$sh run -0 --separate-stderr tpmap -k "sh -c \"printf '<%s>' {}\"; sh -c 'printf \"<%s>\" {}'; sh -c \"printf '<%s>' '{}'\"; sh -c 'printf \"<%s>\" \"{}\"'; sh -c \"printf '<%s>' \\\"{}\\\"\"; echo" ::: '$(touch pwned)' "it's \"q\" \\" '`touch pwned`'
+		[ "$output" = "<\$(touch pwned)><\$(touch pwned)><\$(touch pwned)><\$(touch pwned)><\$(touch pwned)>
+<it's \"q\" \\><it's \"q\" \\><it's \"q\" \\><it's \"q\" \\><it's \"q\" \\>
+<\`touch pwned\`><\`touch pwned\`><\`touch pwned\`><\`touch pwned\`><\`touch pwned\`>" ]
+	done
+	[ ! -e pwned ]
+}
+
+@test "inside double quotes a value prints as GNU parallel quotes it" {
+	run -0 --separate-stderr tpmap -k 'echo "{}"' ::: 'a b' ab '$(id)'
+	[ "$output" = "'a b'
+ab
+'\$(id)'" ]
+}
+
+@test "a replacement string inside a # comment is refused" {
+	cd "$TMP"
+	printf 'a\ntouch pwned\n#\0' >in
+	run -255 --separate-stderr tpmap -0 'true # {}' <in
+	[ "$stderr" = "tpmap: a replacement string inside a # comment (a newline in the value would end it)" ]
+	[ ! -e pwned ]
+	run -0 --separate-stderr tpmap -k 'echo a#{} "#{}" $#' ::: b
+	[ "$output" = "a#b #b 0" ]
 }

@@ -36,7 +36,7 @@ struct piece {
 	unsigned char kind;	/* PC_REPL: enum tmpl_repl */
 	unsigned char pos;	/* PC_REPL: enum pc_pos */
 	unsigned char normal;	/* PC_GROUP: holds a POS_NONE replacement */
-	unsigned char qctx;	/* PC_REPL: QC_* shell quoting around it */
+	unsigned short qctx;	/* PC_REPL: QC_* shell quoting around it */
 	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
 	size_t off;		/* PC_LIT: offset in text */
 	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */

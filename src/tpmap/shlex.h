@@ -21,9 +21,14 @@
 struct shlex {
 	unsigned char f[SHLEX_DEPTH];	/* frames, f[top] innermost */
 	unsigned depth[SHLEX_DEPTH];	/* $(...) frames: open ( inside */
+	unsigned char inner[SHLEX_DEPTH];	/* quoted frames: the quoting a
+					 * second shell would read there */
 	int top;
 	int esc;			/* the last byte was an escaping \ */
 	int dollar;			/* the last byte was a plain $ */
+	char sqlast;			/* the last byte, inside '...' */
+	int skip;			/* drop the next byte: ( of $( */
+	int inword;			/* a # now would not start a comment */
 	int nbq;			/* `...` frames on the stack */
 	int bq_indq;			/* that `...` is inside "..." */
 	int bq_bs;			/* in `...`: a \ not yet resolved */

@@ -187,15 +187,36 @@ dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
 	}
 }
 
-/* Escape out->p[start..] for one level of `...`: \ before \ ` $. */
+/* Append bytes for an unquoted here-document body: \ before $ ` \ only,
+ * since quotes are literal there. */
 static void
-bq_escape(struct buf *out, size_t start)
+hd_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
+{
+	size_t i, j;
+	char c;
+
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++) {
+			c = sl[i].s[j];
+			if (c == '$' || c == '`' || c == '\\')
+				buf_addc(out, '\\');
+			if (c == '\0' && nulesc)
+				buf_add(out, "\\0", 2);
+			else
+				buf_addc(out, c);
+		}
+	}
+}
+
+/* Put a \ before each byte of out->p[start..] that is in set. */
+static void
+esc_inplace(struct buf *out, size_t start, const char *set)
 {
 	size_t i, j, extra = 0;
 	char c;
 
 	for (i = start; i < out->len; i++)
-		if (out->p[i] == '\\' || out->p[i] == '`' || out->p[i] == '$')
+		if (out->p[i] != '\0' && strchr(set, out->p[i]) != NULL)
 			extra++;
 	if (extra == 0)
 		return;
@@ -208,9 +229,38 @@ bq_escape(struct buf *out, size_t start)
 	while (i > start) {
 		c = out->p[--i];
 		out->p[--j] = c;
-		if (c == '\\' || c == '`' || c == '$')
+		if (c != '\0' && strchr(set, c) != NULL)
 			out->p[--j] = '\\';
 	}
+}
+
+int
+shq_integer(const struct field *sl, size_t n)
+{
+	size_t i, j, k, digits;
+	unsigned char c, prev;
+	int hex;
+
+	k = digits = 0;
+	hex = 0;
+	prev = 0;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < sl[i].len; j++, k++, prev = c) {
+			c = (unsigned char)sl[i].s[j];
+			if (k == 0 && (c == '-' || c == '+'))
+				continue;
+			if ((c == 'x' || c == 'X') && !hex && digits == 1 &&
+			    prev == '0') {
+				hex = 1;
+				digits = 0;
+			} else if ((c >= '0' && c <= '9') || (hex &&
+			    ((c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))))
+				digits++;
+			else
+				return 0;
+		}
+	}
+	return digits > 0;
 }
 
 /*
@@ -228,14 +278,62 @@ bq_escape(struct buf *out, size_t start)
 static int
 esc_first(unsigned qctx, unsigned char c, int *lead_bs)
 {
+	unsigned ctx = qctx & QC_CTX;
+
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || (c != '\0' && strchr("_./+-,:@%=", c)))
 		return 1;
-	if (c == '\n' || !((qctx & QC_CTX) == QC_DQ || (qctx & QC_INDQ)))
+	if (c == '\n' ||
+	    !(ctx == QC_DQ || ctx == QC_HDOC || (qctx & QC_INDQ)))
 		return 0;
-	*lead_bs = (c == '\0' || strchr("$`\"\\", c) == NULL) &&
-	    !(c == '}' && (qctx & QC_CTX) == QC_BRACE);
+	/* A here-document body escapes only $ ` \ with a backslash. */
+	*lead_bs = (c == '\0' || strchr(ctx == QC_HDOC ? "$`\\" : "$`\"\\",
+	    c) == NULL) && !(c == '}' && ctx == QC_BRACE);
 	return 0;
+}
+
+/*
+ * Inside the template's quotes: write, escaped for those quotes, the text
+ * that a second shell reads as the value, as parallel quotes it where
+ * that shell reads no quotes (QC_IN_SQ: '...' closed around it; QC_IN_DQ:
+ * escaped for "..."); pre is a \ or $ of the template that the shell
+ * keeps literally there, which goes inside that quoting: before it a
+ * second shell would read \' or $'...'.
+ */
+static void
+quoted_form(struct buf *out, unsigned qctx, char pre,
+    const struct field *sl, size_t n, int nulesc)
+{
+	struct field all[3];
+	unsigned ctx = qctx & QC_CTX;
+	size_t i, m = 0, start;
+
+	if (pre != '\0') {
+		all[m].s = pre == '$' ? "$" : "\\";
+		all[m++].len = 1;
+	}
+	/* value_slices makes at most two slices. */
+	for (i = 0; i < n && m < 3; i++)
+		all[m++] = sl[i];
+	if (ctx == QC_SQ)
+		buf_add(out, "'\"", 2);	/* leave '...' for "..." */
+	else if (ctx == QC_BRACE)
+		buf_addc(out, '"');
+	start = out->len;
+	if (qctx & QC_IN_DQ)
+		dq_slices(out, all, m, nulesc);
+	else {
+		if (qctx & QC_IN_SQ)
+			buf_addc(out, '\'');
+		shq_slices(out, all, m, nulesc);
+		if (qctx & QC_IN_SQ)
+			buf_addc(out, '\'');
+	}
+	esc_inplace(out, start, "$`\"\\");
+	if (ctx == QC_SQ)
+		buf_add(out, "\"'", 2);
+	else if (ctx == QC_BRACE)
+		buf_addc(out, '"');
 }
 
 /*
@@ -248,7 +346,8 @@ shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
     int nulesc)
 {
 	size_t start;
-	int lead_bs = 0;
+	unsigned ctx = qctx & QC_CTX;
+	int lead_bs = 0, quoted, done = 0;
 
 	if ((qctx & (QC_ESC | QC_DOLLAR)) && out->len > 0 &&
 	    out->p[out->len - 1] == ((qctx & QC_ESC) ? '\\' : '$')) {
@@ -257,15 +356,19 @@ shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 	} else
 		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
 	start = out->len;
-	if (qctx & QC_DOLLAR)
+	/* Both shells yield what is written inside "...", '...' and
+	 * "${...}": that must be parallel's quoted form (see shquote.h). */
+	quoted = ctx == QC_DQ || ctx == QC_SQ ||
+	    (ctx == QC_BRACE && (qctx & QC_INDQ));
+	if ((qctx & QC_DOLLAR) && !quoted)
 		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
 	if (qctx & QC_ESC) {
 		while (n > 0 && sl[0].len == 0) {
 			sl++;
 			n--;
 		}
-		/* A \ that `...` keeps before '...': literal there. */
-		if ((qctx & QC_CTX) == QC_SQ)
+		/* A \ inside '...' is literal, in `...` too. */
+		if (ctx == QC_SQ)
 			lead_bs = 1;
 		else if (n > 0 && esc_first(qctx, (unsigned char)sl[0].s[0],
 		    &lead_bs)) {
@@ -273,33 +376,26 @@ shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 			buf_addc(out, sl[0].s[0]);
 			sl[0].s++;
 			sl[0].len--;
+			/* Nothing left: no '' for an empty rest. */
+			if (sl[0].len == 0 && (n == 1 || sl[1].len == 0))
+				done = 1;
 		}
 	}
-	switch (qctx & QC_CTX) {
-	case QC_SQ:
-		/* Close the template's quotes around the value. */
-		if (lead_bs)
-			buf_addc(out, '\\');
-		buf_addc(out, '\'');
-		shq_slices(out, sl, n, nulesc);
-		buf_addc(out, '\'');
-		break;
-	case QC_DQ:
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		dq_slices(out, sl, n, nulesc);
-		break;
-	case QC_BRACE:
+	if (done)
+		;	/* the value was one byte, written above */
+	else if (quoted)
+		quoted_form(out, qctx, (qctx & QC_DOLLAR) ? '$' :
+		    lead_bs ? '\\' : '\0', sl, n, nulesc);
+	else if (ctx == QC_BRACE) {
 		buf_addc(out, '"');
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
 		dq_slices(out, sl, n, nulesc);
 		buf_addc(out, '"');
-		break;
-	default:
+	} else if (ctx == QC_HDOC) {
+		if (lead_bs)
+			buf_add(out, "\\\\", 2);
+		hd_slices(out, sl, n, nulesc);
+	} else
 		shq_slices(out, sl, n, nulesc);
-		break;
-	}
 	if (qctx & QC_BQ)
-		bq_escape(out, start);
+		esc_inplace(out, start, "\\`$");
 }

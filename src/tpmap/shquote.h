@@ -20,26 +20,49 @@
  * command text.  parallel always single-quotes a value, which is literal
  * inside '...' and "..." only when the value needs no quotes at all: a
  * value such as $(id) in "x {} y" runs.  tpmap quotes for the context
- * instead.  QC_BRACE: inside ${...}, where the first } of a value would
- * end the expansion; a nested "..." keeps it, in bash and in dash alike.
- * QC_ESC: the replacement follows an unescaped backslash, which then
- * applies to the value's first byte.  QC_DOLLAR: it follows a bare $,
- * which would otherwise join the value: $(...), $name, bash's $'...'.
- * QC_BQ: inside `...`, whose text the shell unescapes once (\\ \` \$)
- * before it reads it as a command.  QC_INDQ: the ${...} is itself inside
- * "...", where a backslash is literal before most bytes.
+ * instead.  Inside the template's own quotes ("...", '...' and "${...}")
+ * the value is written so that the shell yields parallel's single-quoted
+ * form of it: a command that hands the text to another shell (sh -c
+ * "...", ssh host "...") then gives that shell one quoted word, and
+ * neither shell runs anything.
+ *
+ * QC_BRACE: inside ${...}, where the first } of a value would end the
+ * expansion; a nested "..." keeps it, in bash and in dash alike.
+ * QC_HDOC: in the body of a here-document whose delimiter is unquoted,
+ * where $ ` and \ are special and quotes are not.  QC_ESC: the
+ * replacement follows an unescaped backslash, which then applies to the
+ * value's first byte.  QC_DOLLAR: it follows a bare $, which would
+ * otherwise join the value: $(...), $name, bash's $'...'.  QC_BQ: inside
+ * `...`, whose text the shell unescapes once (\\ \` \$) before it reads it
+ * as a command.  QC_INDQ: the ${...} is itself inside "...", where a
+ * backslash is literal before most bytes.  QC_ARITH: the shell evaluates
+ * the value as arithmetic ($((...)), let, [[ x -eq y ]], ...), where bash
+ * runs the command substitutions of an array subscript whatever the
+ * quoting: only an integer may go there (shq_integer).  QC_IN_SQ and
+ * QC_IN_DQ: inside the template's quotes, the text the shell yields there
+ * is itself inside '...' or "..." for a second shell (sh -c "cat '{}'"),
+ * and the value is quoted for that shell first.
  */
 enum {
 	QC_NONE = 0,
 	QC_DQ = 1,
 	QC_SQ = 2,
 	QC_BRACE = 3,
-	QC_CTX = 3,		/* mask of the four contexts above */
-	QC_ESC = 4,
-	QC_DOLLAR = 8,
-	QC_BQ = 16,
-	QC_INDQ = 32
+	QC_HDOC = 4,
+	QC_CTX = 7,		/* mask of the five contexts above */
+	QC_ESC = 8,
+	QC_DOLLAR = 16,
+	QC_BQ = 32,
+	QC_INDQ = 64,
+	QC_ARITH = 128,
+	QC_IN_SQ = 256,		/* a second shell reads '...' there */
+	QC_IN_DQ = 512		/* ... or "..." */
 };
+
+/* Whether the n slices make an integer that every shell's arithmetic
+ * reads as a plain number: an optional sign, then decimal digits or 0x
+ * and hexadecimal digits. */
+int shq_integer(const struct field *sl, size_t n);
 
 /* Append s quoted for a POSIX shell as GNU parallel quotes it: unchanged if
  * non-empty and made only of [A-Za-z0-9_./+-], else in single quotes with

@@ -357,7 +357,7 @@ mark_quotes(struct pcvec *pv, const char *text)
 		case PC_REPL:
 			if ((why = shlex_repl(&l, &qctx)) != NULL)
 				return why;
-			p->qctx = (unsigned char)qctx;
+			p->qctx = (unsigned short)qctx;
 			break;
 		}
 	}

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The injection battery: every template of tests/injection/templates.txt
+# with every hostile value below, plain and with -N1, -X, -m and -q,
+# run by bash and by dash.  A value that runs makes a file named M: none
+# may appear.  Where the table says what a template prints, each job must
+# print exactly that.  To stay fast the command lines come from
+# --dry-run and one shell per run evaluates them all, each in a
+# subshell of its own, as tpmap's own shell would (a @test checks that
+# the real runs agree); values go in NUL-separated, so that they may hold
+# newlines.
+
+bats_require_minimum_version 1.5.0
+load test_helper
+
+TEMPLATES="$TPMAP_ROOT/tests/injection/templates.txt"
+
+# The hostile values, one array element each.
+values() {
+	local long
+	long=$(printf '%04000d' 0)
+	V=(
+		'$(touch M)' '`touch M`' ';touch M' '|touch M' '&touch M'
+		'&&touch M' '||touch M' $'\ntouch M\n' $'a\ntouch M\n#'
+		$'\ntouch M' "'\$(touch M)'" '"$(touch M)"' "';touch M;'"
+		"';touch M;#" '";touch M;"' "\";touch M;#" "\\';touch M;'"
+		'\' '\\' '\$(touch M)' 'a[$(touch M)]' '$((1))'
+		'${x:-$(touch M)}' '${x:=`touch M`}' '$HOME' '~' '~root' '*'
+		'?' '[a]' '{}' '{1}' '{#}' "it's" 'a b' '  ' '' $'\t'
+		$'a\tb' $'\x01\x02\x1b\x7f' $'\xff\xfe\x80' $'\xc3\xa9'
+		'#' '#;touch M' '!' '-n' '-e' '--' 'x=$(touch M)' ')' '('
+		'}' '{' "'" '"' '`' '$' '$(' '>M' '<M' 'touch M'
+		"x${long}\$(touch M)"
+	)
+}
+
+# gnu_quote S: S as GNU parallel quotes it, in $Q.
+gnu_quote() {
+	case $1 in
+	'') Q="''"; return ;;
+	*[!A-Za-z0-9_./+-]*) ;;
+	*) Q=$1; return ;;
+	esac
+	Q="'${1//\'/\'\"\'\"\'}'"
+	Q=${Q#\'\'}
+	Q=${Q%\'\'}
+}
+
+# battery NAME FLAGS...: make $TMP/NAME.sh, which runs every job of the
+# table's templates with the values under FLAGS, each job's stdout going
+# to $O/T.J (template T, job J), $TMP/NAME.d/T, the part of template T,
+# and $TMP/NAME.checks, the check of each template.  Sets REFUSED to the
+# templates tpmap refused.
+battery() {
+	local name=$1 t=0 check tmpl n
+	shift
+	values
+	printf '%s\0' "${V[@]}" >"$TMP/values"
+	: >"$TMP/$name.checks"
+	rm -rf "$TMP/$name.d"
+	mkdir "$TMP/$name.d"
+	REFUSED=
+	while IFS=$'\t' read -r check tmpl; do
+		case $check in '#'*|'') continue ;; esac
+		t=$((t + 1))
+		printf '%s\t%s\n' "$t" "$check" >>"$TMP/$name.checks"
+		: >"$TMP/$name.d/$t"
+		if ! tpmap -0 -k --dry-run --tagstring '@@J{#}@@' "$@" "$tmpl" \
+		    <"$TMP/values" >"$TMP/dry" 2>"$TMP/dry.err"; then
+			REFUSED="$REFUSED $t"
+			continue
+		fi
+		# Each job's line follows its tag; a line may span lines.
+		awk -v t="$t" 'BEGIN { RS = "@@J"; q = sprintf("%c", 39) }
+		NR > 1 {
+			i = index($0, "@@\t")
+			cmd = substr($0, i + 3)
+			sub(/\n$/, "", cmd)
+			gsub(q, q "\\\\" q q, cmd)
+			printf "( eval %s%s%s ) >\"$O/%s.%s\" 2>/dev/null </dev/null\n", q, cmd, q, t, substr($0, 1, i - 1)
+		}' "$TMP/dry" >"$TMP/$name.d/$t"
+	done <"$TEMPLATES"
+	for n in $(seq "$t"); do
+		cat "$TMP/$name.d/$n"
+	done >"$TMP/$name.sh"
+}
+
+# run_battery NAME SHELL: run $TMP/NAME.sh with SHELL in an empty
+# directory, outputs in $TMP/out.NAME.SHELL; no M may appear.
+run_battery() {
+	local w=$TMP/w.$1.${2##*/}
+	O=$TMP/out.$1.${2##*/}
+	mkdir -p "$w" "$O"
+	(cd "$w" && O=$O "$2" "$TMP/$1.sh")
+	run find "$w" "$O" -name M
+	[ "$output" = "" ]
+}
+
+# check_outputs NAME SHELL: every job printed what the table says.
+check_outputs() {
+	local o=$TMP/out.$1.${2##*/} t check j pre suf got bad=0
+	values
+	while IFS=$'\t' read -r t check; do
+		[ "$check" = - ] && continue
+		for j in "${!V[@]}"; do
+			[ -e "$o/$t.$((j + 1))" ] || continue
+			IFS= read -r -d '' got <"$o/$t.$((j + 1))" || true
+			case $check in
+			=*) pre=${check#=}; suf=${pre#*,}; pre=${pre%%,*}
+			    want=$pre${V[$j]}$suf ;;
+			q*) pre=${check#q}; suf=${pre#*,}; pre=${pre%%,*}
+			    gnu_quote "${V[$j]}"; want=$pre$Q$suf ;;
+			esac
+			if [ "$got" != "$want" ]; then
+				printf 'template %s, value %s: got %q, want %q\n' \
+					"$t" "$((j + 1))" "$got" "$want"
+				bad=$((bad + 1))
+			fi
+		done
+	done <"$TMP/$1.checks"
+	[ "$bad" -eq 0 ]
+}
+
+# The plain and -N1 command lines are made once for the whole file.
+setup_file() {
+	TMP=$BATS_FILE_TMPDIR battery plain
+	echo "$REFUSED" >"$BATS_FILE_TMPDIR/refused"
+}
+
+@test "the battery holds at least 70 templates and 55 values" {
+	values
+	[ "${#V[@]}" -ge 55 ]
+	[ "$(grep -c $'^[-=q]' "$TEMPLATES")" -ge 70 ]
+	[ "$(cat "$BATS_FILE_TMPDIR/refused")" = "" ]
+}
+
+@test "no value runs, and each prints itself, under bash" {
+	cp -R "$BATS_FILE_TMPDIR"/plain.* "$TMP"
+	run_battery plain /bin/bash
+	check_outputs plain /bin/bash
+}
+
+@test "no value runs, and each prints itself, under dash" {
+	cp -R "$BATS_FILE_TMPDIR"/plain.* "$TMP"
+	run_battery plain /bin/dash
+	check_outputs plain /bin/dash
+}
+
+# -N1 repeats a word per argument as -X does, so it refuses what -X
+# refuses; where it does not, the lines are those the battery ran.
+@test "-N1 refuses a template or writes the same command lines as without it" {
+	local t
+	battery n1 -N1
+	for t in $(cut -f1 "$TMP/n1.checks"); do
+		case " $REFUSED " in *" $t "*) continue ;; esac
+		cmp "$BATS_FILE_TMPDIR/plain.d/$t" "$TMP/n1.d/$t"
+	done
+	[ "$(echo $REFUSED | wc -w)" -lt 40 ]
+}
+
+@test "-X: no value runs, under bash and dash" {
+	battery x -X
+	run_battery x /bin/bash
+	run_battery x /bin/dash
+}
+
+@test "-m: no value runs, under bash and dash" {
+	battery m -m
+	run_battery m /bin/bash
+	run_battery m /bin/dash
+}
+
+# -q passes the command's words as they are: a template given as one
+# word is data (its jobs run nothing), and as an argument of printf it is
+# one word, quoted whole.
+@test "-q: no value runs, and a word with a value is quoted whole" {
+	local t=0 check tmpl v bad=0
+	values
+	printf '%s\0' "${V[@]}" >"$TMP/values"
+	cd "$TMP"
+	while IFS=$'\t' read -r check tmpl; do
+		case $check in '#'*|'') continue ;; esac
+		t=$((t + 1))
+		TPMAP_SHELL=/bin/dash tpmap -0 -q -m "$tmpl" <values >/dev/null 2>&1 || true
+		case $tmpl in *'{.}'*|*'{/'*) continue ;; esac
+		tpmap -0 -k -q --dry-run printf '<%s>' "$tmpl" <values >q.$t
+		for v in "${V[@]}"; do
+			gnu_quote "${tmpl//\{\}/"$v"}"
+			printf "printf '<%%s>' %s\n" "$Q"
+		done >q.$t.want
+		cmp -s q.$t q.$t.want || { echo "template $t differs"; bad=$((bad + 1)); }
+	done <"$TEMPLATES"
+	[ "$bad" -eq 0 ]
+	[ ! -e M ]
+}
+
+# The battery evaluates --dry-run lines; tpmap's own runs must agree.
+@test "the jobs tpmap runs print what the battery's evaluation printed" {
+	local sh
+	values
+	printf '%s\0' "${V[@]}" >"$TMP/values"
+	cd "$TMP"
+	for sh in /bin/bash /bin/dash; do
+		TPMAP_SHELL=$sh run -0 tpmap -0 -k 'sh -c "printf %s {}"; printf "\n"' <values
+		[ "$output" = "$(printf '%s\n' "${V[@]}")" ]
+	done
+	[ ! -e M ]
+}
