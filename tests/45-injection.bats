@@ -104,7 +104,10 @@ check_outputs() {
 		[ "$check" = - ] && continue
 		for j in "${!V[@]}"; do
 			[ -e "$o/$t.$((j + 1))" ] || continue
-			IFS= read -r -d '' got <"$o/$t.$((j + 1))" || true
+			# No NUL ends the file: read fails at its end,
+			# with all of it in got.
+			IFS= read -r -d '' got <"$o/$t.$((j + 1))" ||
+				[ -n "$got" ] || [ ! -s "$o/$t.$((j + 1))" ]
 			case $check in
 			=*) pre=${check#=}; suf=${pre#*,}; pre=${pre%%,*}
 			    want=$pre${V[$j]}$suf ;;
@@ -174,14 +177,18 @@ setup_file() {
 # word is data (its jobs run nothing), and as an argument of printf it is
 # one word, quoted whole.
 @test "-q: no value runs, and a word with a value is quoted whole" {
-	local t=0 check tmpl v bad=0
+	local t=0 check tmpl v bad=0 rc
 	values
 	printf '%s\0' "${V[@]}" >"$TMP/values"
 	cd "$TMP"
 	while IFS=$'\t' read -r check tmpl; do
 		case $check in '#'*|'') continue ;; esac
 		t=$((t + 1))
-		TPMAP_SHELL=/bin/dash tpmap -0 -q -m "$tmpl" <values >/dev/null 2>&1 || true
+		# Jobs fail (the template is no command): any count of
+		# failures or a refusal, but tpmap itself does not crash.
+		rc=0
+		TPMAP_SHELL=/bin/dash tpmap -0 -q -m "$tmpl" <values >/dev/null 2>&1 || rc=$?
+		[ "$rc" -le 101 ] || [ "$rc" -eq 255 ]
 		case $tmpl in *'{.}'*|*'{/'*) continue ;; esac
 		tpmap -0 -k -q --dry-run printf '<%s>' "$tmpl" <values >q.$t
 		for v in "${V[@]}"; do

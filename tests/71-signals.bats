@@ -45,7 +45,7 @@ release() {
 # gone PID: wait, bounded, until process PID has exited (it need not be
 # a child of this shell).
 gone() {
-	timeout 30 tail --pid="$1" -f /dev/null
+	timeout 30 tail --pid="$1" -s 0.05 -f /dev/null
 }
 
 # status PID: wait, bounded, for tpmap (a child of this shell) to exit,
@@ -60,7 +60,7 @@ status() {
 
 # wait_state PID LETTER: wait, bounded, until PID is in that state.
 wait_state() {
-	timeout 30 sh -c 'until [ "$(ps -o stat= -p "$1" | cut -c 1)" = "$2" ]; do :; done' sh "$1" "$2"
+	timeout 30 sh -c 'until [ "$(ps -o stat= -p "$1" | cut -c 1)" = "$2" ]; do sleep 0.01; done' sh "$1" "$2"
 }
 
 # --- signals with a meaning of their own ---
@@ -72,7 +72,7 @@ usr1() {
 	pid=$!
 	ready "$1"
 	kill -USR1 "$pid"
-	timeout 30 sh -c 'until [ "$(wc -l <"$1")" -ge "$2" ]; do :; done' sh "$TMP/err" "$1"
+	timeout 30 sh -c 'until [ "$(wc -l <"$1")" -ge "$2" ]; do sleep 0.01; done' sh "$TMP/err" "$1"
 	release "$1"
 	status "$pid"
 	sort "$TMP/err"
@@ -275,7 +275,7 @@ tpmap: job 2 still runs after the --termseq sequence; left running as process gr
 	# Job 1 fails once job 2 runs; job 2 fails once job 1 has been
 	# judged (its row is in the job log).
 	run -3 --separate-stderr timeout 60 tpmap -j2 --halt soon,fail=1 --joblog "$TMP/log" \
-	    'if [ {} = 3 ]; then read x <"$TMP/go"; else echo >"$TMP/go"; until grep -q "^1	" "$TMP/log"; do :; done; fi; exit {}' ::: 3 7
+	    'if [ {} = 3 ]; then read x <"$TMP/go"; else echo >"$TMP/go"; until grep -q "^1	" "$TMP/log"; do sleep 0.01; done; fi; exit {}' ::: 3 7
 	run -0 cut -f 1,7 "$TMP/log"
 	[ "$output" = $'Seq\tExitval\n1\t3\n2\t7' ]
 }
@@ -325,7 +325,7 @@ $(cat "$TMP/esc")" ]
 		local pid
 		tpmap --timeout 10 '(echo early; echo >"$TMP/ready"; read x <"$TMP/go"; echo late) & echo $! >"$TMP/bg"; read x <"$TMP/ready"; echo hi {}' ::: 1 3>&- &
 		pid=$!
-		timeout 30 sh -c 'until [ -s "$1" ]; do :; done' sh "$TMP/bg"
+		timeout 30 sh -c 'until [ -s "$1" ]; do sleep 0.01; done' sh "$TMP/bg"
 		cat "$TMP/bg" >"$TMP/leave"
 		status "$pid"
 		alive "$TMP/bg"

@@ -2,14 +2,14 @@
 # SPDX-License-Identifier: MIT
 # Stress: many jobs at -j 50 mixing success, exit codes, signals, timeouts
 # and large outputs; the exit status, the joblog and the output must
-# account for every job exactly.  TPMAP_STRESS_JOBS sets how many: 10,000
+# account for every job exactly.  TPMAP_STRESS_JOBS sets how many: 5,000
 # by default, which keeps make check quick; CI also runs 20,000 in the plain
 # build and fewer in the sanitizer builds.
 
 load test_helper
 
-@test "mixed jobs at -j 50 (10,000 unless set): status, joblog and output account for each" {
-	n=${TPMAP_STRESS_JOBS:-10000}
+@test "mixed jobs at -j 50 (5,000 unless set): status, joblog and output account for each" {
+	n=${TPMAP_STRESS_JOBS:-5000}
 	mkfifo "$TMP/never"
 	# Kinds by job number: every 1000th (from 8) blocks until its
 	# timeout, every 100th (from 9) prints 1 MB, i % 10 == 6 exits with
