@@ -419,9 +419,16 @@ input() {
 }
 
 @test "endless input: jobs start at once and stop when the reader goes" {
+	# tpmap dies of SIGPIPE (141) once head has gone, as a filter does;
+	# timeout's 124 would mean it went on reading.
 	endless() {
-		yes | timeout 10 tpmap -k --dry-run echo | head -n 3
+		local st
+		yes | timeout 30 tpmap -k "$@" echo | head -n 3
+		st=("${PIPESTATUS[@]}")
+		echo "${st[1]}"
 	}
+	run -0 --separate-stderr endless --dry-run
+	[ "$output" = $'echo y\necho y\necho y\n141' ]
 	run -0 --separate-stderr endless
-	[ "$output" = $'echo y\necho y\necho y' ]
+	[ "$output" = $'y\ny\ny\n141' ]
 }

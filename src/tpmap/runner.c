@@ -783,6 +783,10 @@ runner_dry_run(struct runner *r, struct job *j)
 		out_line(r->out, b.p, b.len);
 	buf_free(&b);
 	job_free(j);
+	/* Nobody reads the lines any more: stop reading input (which may
+	 * never end), as a filter does when its reader goes. */
+	if (out_failed(r->out))
+		stop(r, STOP_OUTPUT);
 }
 
 void
