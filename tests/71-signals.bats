@@ -63,6 +63,13 @@ wait_state() {
 	timeout 30 sh -c 'until [ "$(ps -o stat= -p "$1" | cut -c 1)" = "$2" ]; do sleep 0.01; done' sh "$1" "$2"
 }
 
+# exited PID: wait, bounded, until PID has exited, gone or a zombie
+# (tpmap stopped does not reap its jobs, and a zombie is still there for
+# gone).
+exited() {
+	timeout 30 sh -c 'until case $(ps -o stat= -p "$1") in Z*|"") true ;; *) false ;; esac; do sleep 0.01; done' sh "$1"
+}
+
 # --- signals with a meaning of their own ---
 
 # usr1 N: N jobs, SIGUSR1 once all run, then let them end.
@@ -217,8 +224,8 @@ ends() {
 		ready 2
 		kill -STOP "$pid"
 		release 2
-		gone "$(cat "$TMP/p1")"
-		gone "$(cat "$TMP/p2")"
+		exited "$(cat "$TMP/p1")" || return
+		exited "$(cat "$TMP/p2")" || return
 		# Past the deadline, while tpmap is stopped (see above).
 		sleep 2.5
 		kill -CONT "$pid"

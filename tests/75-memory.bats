@@ -36,7 +36,7 @@ setup() {
 		ulimit -n 64
 		timeout 120 peakrss tpmap -k -j4 "if [ {} = 1 ]; then read x <\"$TMP/last\"; fi; cat \"$TMP/blob\"; echo {}; if [ {} = $1 ]; then echo >\"$TMP/last\"; fi" ::: $(seq $1) 3>"$TMP/rss" |
 			cksum' _ "$n"
-	expected=$(for i in $(seq "$n"); do cat "$TMP/blob"; echo "$i"; done | cksum)
+	expected=$(awk -v n="$n" 'BEGIN { getline b <ARGV[1]; for (i = 1; i <= n; i++) print b i }' "$TMP/blob" | cksum)
 	[ "$output" = "$expected" ]
 	[ "$stderr" = "" ]
 	peak_below 16384

@@ -24,7 +24,7 @@ load test_helper
 		*) echo "ok $i" ;;
 		esac
 	EOF
-	run -101 --separate-stderr bash -c "seq $n | tpmap -j 50 --timeout 10 --joblog '$TMP/log' sh '$TMP/job' >'$TMP/out'"
+	run -101 --separate-stderr bash -c "seq $n | tpmap -j 50 --timeout 4 --joblog '$TMP/log' sh '$TMP/job' >'$TMP/out'"
 	# Output: every line once, the large outputs whole.
 	run -0 bash -c "grep -v '^x' '$TMP/out' | sort | cksum"
 	got=$output
