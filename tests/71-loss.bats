@@ -138,3 +138,46 @@ full() {
 	[ "$output" = "" ]
 	[ "$stderr" = "tpmap: cannot start job 1: Too many open files (ulimit -n 8)" ]
 }
+
+# --- output that cannot be read ---
+
+# faulty CALL ERRNO WHEN CMD...: run CMD under strace, CALL failing with
+# ERRNO at the calls of each thread WHEN says (3: the third, 3+: every one
+# from the third on), in tpmap's own threads (strace lets go of each job
+# when it runs its command); killed after a minute rather than hang the
+# suite.  (The sanitizers read their own files with such calls before
+# main: these tests are for the plain build.)
+faulty() {
+	local call=$1 err=$2 when=$3
+	shift 3
+	timeout 60 strace -f -b execve -qq -o /dev/null -e trace="$call" \
+		-e inject="$call:error=$err:when=$when" "$@"
+}
+
+@test "a job's output that cannot be read is reported, fails the run, and the job does not wait" {
+	[ -z "${TPMAP_SANITIZER:-}" ] || skip "the sanitizers' start-up reads too"
+	head -c 300000 /dev/zero | tr '\0' x >"$TMP/big"
+	run -255 --separate-stderr faulty read EIO 3+ "$TPMAP_ROOT/tpmap" -j2 -k cat ::: "$TMP/big" "$TMP/big"
+	# Each job's first two reads got through, the rest was lost.
+	[ "$(printf %s "$output" | wc -c)" -lt 600000 ]
+	[ "$(sort <<<"$stderr")" = "tpmap: job 1: reading its stdout: Input/output error
+tpmap: job 2: reading its stdout: Input/output error
+tpmap: output is incomplete: the output of 2 jobs could not be read" ]
+}
+
+@test "a failing poll is tried again, then the job's output is reported lost" {
+	[ -z "${TPMAP_SANITIZER:-}" ] || skip "the sanitizers' start-up polls too"
+	head -c 300000 /dev/zero | tr '\0' x >"$TMP/big"
+	run -255 --separate-stderr faulty poll ENOMEM 3+ "$TPMAP_ROOT/tpmap" -j2 -k cat ::: "$TMP/big" "$TMP/big"
+	[ "$(sort <<<"$stderr")" = "tpmap: job 1: waiting for its output: Cannot allocate memory
+tpmap: job 2: waiting for its output: Cannot allocate memory
+tpmap: output is incomplete: the output of 2 jobs could not be read" ]
+}
+
+@test "a read that fails once is tried again and nothing is lost" {
+	[ -z "${TPMAP_SANITIZER:-}" ] || skip "the sanitizers' start-up reads too"
+	head -c 300000 /dev/zero | tr '\0' x >"$TMP/big"
+	run -0 --separate-stderr faulty read EIO 3 "$TPMAP_ROOT/tpmap" -j2 -k cat ::: "$TMP/big" "$TMP/big"
+	[ "$output" = "$(cat "$TMP/big" "$TMP/big")" ]
+	[ "$stderr" = "" ]
+}

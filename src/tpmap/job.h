@@ -71,6 +71,8 @@ struct job {
 	int timed_out;			/* terminated after timeout */
 	int terminated;			/* terminated on request (--halt now,
 					 * a signal to tpmap) */
+	int unread;			/* some of its output could not be
+					 * read from its pipes: lost */
 	unsigned attempts;		/* runs, with --retries */
 	struct timespec wall_start;	/* for --joblog */
 	struct timespec t_start;

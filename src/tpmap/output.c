@@ -515,10 +515,10 @@ unhold(struct output *out, struct job *j)
 static int
 emit(struct output *out, struct job *j)
 {
-	int i, lost = 0;
+	int i, lost = j->unread ? OUT_LOST_READ : 0;
 
 	if (out->o->results != NULL)
-		return emit_results(out, j) != 0 ? OUT_LOST_FILE : 0;
+		return lost | (emit_results(out, j) != 0 ? OUT_LOST_FILE : 0);
 	if (out->o->files) {
 		/* With stdout gone no name could be printed: make no file. */
 		if (out->err == 0 && emit_files(out, j) != 0)
@@ -530,7 +530,7 @@ emit(struct output *out, struct job *j)
 			write_spool(out, i + 1, j, &j->out[i],
 			    spool_len(&j->out[i]));
 	} else {
-		return 0;	/* the job wrote to tpmap's own stdout */
+		return lost;	/* the job wrote to tpmap's own stdout */
 	}
 	/* A stream that failed before or while this job's turn came lost
 	 * what it had for it; with --line-buffer some of it may have gone

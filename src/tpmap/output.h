@@ -23,11 +23,12 @@ struct output *out_create(const struct tpmap_opts *o);
 void out_set_progress(struct output *out, struct progress *pg);
 
 /* What of a job's output could not be delivered, for the emitted hook:
- * tpmap's stdout failed, its stderr failed, or --results or --files
- * could not save it. */
+ * tpmap's stdout failed, its stderr failed, --results or --files could
+ * not save it, or it could not all be read from the job (job.unread). */
 #define OUT_LOST_STDOUT 1
 #define OUT_LOST_STDERR 2
 #define OUT_LOST_FILE 4
+#define OUT_LOST_READ 8
 
 /* Called for every job that ran, once its output has been written (or
  * could not be), in the order jobs are emitted, with lost 0 or the

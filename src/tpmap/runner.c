@@ -94,10 +94,11 @@ struct runner {
 	size_t unjudged;		/* finished jobs not yet finished */
 	/* The finisher's: tpmap's own failure; the job log or a job's
 	 * saved output (--results, --files) could not be written; the jobs
-	 * whose output could not all be delivered, stdout aside. */
+	 * whose output could not all be delivered, stdout aside, and of
+	 * those the jobs whose output could not all be read. */
 	int fatal;
 	int log_failed, save_failed;
-	unsigned long long nlost;
+	unsigned long long nlost, nunread;
 	atomic_int nofds;		/* a job could not start for lack of
 					 * descriptors: tpmap's failure */
 };
@@ -383,8 +384,10 @@ job_emitted(void *arg, const struct job *j, int lost)
 {
 	struct runner *r = arg;
 
-	if (lost & (OUT_LOST_STDERR | OUT_LOST_FILE))
+	if (lost & (OUT_LOST_STDERR | OUT_LOST_FILE | OUT_LOST_READ))
 		r->nlost++;
+	if (lost & OUT_LOST_READ)
+		r->nunread++;
 	if (lost & OUT_LOST_FILE)
 		r->save_failed = 1;
 	if (lost == 0 && r->joblog != NULL && joblog_write(r->joblog, j) != 0)
@@ -871,7 +874,7 @@ int
 runner_finish(struct runner *r, int status)
 {
 	const struct halt *halt = &r->o->halt;
-	unsigned long long nlost;
+	unsigned long long nlost, nunread;
 	int e, why;
 
 	out_flush(r->out);
@@ -895,6 +898,7 @@ runner_finish(struct runner *r, int status)
 	if (r->fatal || atomic_load(&r->nofds))
 		status = 255;
 	nlost = r->nlost;
+	nunread = r->nunread;
 	free(r);
 	if (why != 0 && why < STOP_HALT)
 		die_of(why);
@@ -910,7 +914,9 @@ runner_finish(struct runner *r, int status)
 	 * incomplete". */
 	if (nlost > 0) {
 		warnx("output is incomplete: the output of %llu job%s could "
-		    "not be written", nlost, nlost == 1 ? "" : "s");
+		    "not be %s", nlost, nlost == 1 ? "" : "s",
+		    nunread == nlost ? "read" : nunread > 0 ?
+		    "read or written" : "written");
 		return 255;
 	}
 	return status != 0 ? status : report_status(halt);

@@ -67,7 +67,8 @@ struct spawn_ctx {
 	atomic_int spill_warned;	/* the spill failure was reported */
 	int watchfd;			/* spawn_watch_output's, or -1 */
 	atomic_int output_gone;		/* its reader went during a job */
-	atomic_uint active;		/* workers in spawn_run */
+	atomic_uint active;		/* workers in run_once: holding or
+					 * making a job's descriptors */
 };
 
 static const char *const jobvars[NJOBVARS] = {
@@ -458,15 +459,43 @@ out:
 	return e;
 }
 
-/* Read what is there on fd into stream i of j: 1 at EOF, 0 otherwise.  A
- * spill file that cannot be made or written is reported once; the bytes
- * stay in memory, never lost. */
+/* Sleep ms milliseconds, signals or not. */
+static void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* The job's output could not all be read: say so (once per job) and
+ * mark it lost, so that the run does not succeed without it. */
+static void
+unread(struct job *j, const char *what, int e)
+{
+	if (!j->unread) {
+		errno = e;
+		warn("job %llu: %s", j->seq, what);
+	}
+	j->unread = 1;
+}
+
+/* Read what is there on fd into stream i of j: 1 at EOF or when fd cannot
+ * be read (j is then marked), 0 otherwise.  A spill file that cannot be
+ * made or written is reported once; the bytes stay in memory, never
+ * lost. */
 static int
 drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 {
 	int e = 0, eof;
 
 	eof = spool_read(&j->out[i], fd, &e);
+	if (eof < 0) {
+		unread(j, i == 0 ? "reading its stdout" : "reading its stderr",
+		    e);
+		return 1;
+	}
 	if (e != 0 && !atomic_exchange(&sc->spill_warned, 1)) {
 		errno = e;
 		warn("temporary file for job output");
@@ -518,19 +547,21 @@ exit_fd(pid_t pid)
  * are read until they close.
  */
 static int
-collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
-    struct jobin_feed *feed)
+collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int *outfd,
+    int *errfd, struct jobin_feed *feed)
 {
 	struct slot_env *se = &sc->slots[j->slot - 1];
 	struct pollfd pfd[6];
 	const struct termseq *ts = &sc->termseq;
 	double deadline, t, asked, late, wake, grace = -1;
 	size_t step = 0;
-	int i, nopen, exited = 0, terminating = 0, ms, gaveup = 0;
+	int *fds[2] = { outfd, errfd };
+	int i, e, nopen, exited = 0, terminating = 0, ms, gaveup = 0;
+	int pollerr = 0;
 	char drainbuf[64];
 
-	pfd[0].fd = outfd;
-	pfd[1].fd = errfd;
+	pfd[0].fd = *outfd;
+	pfd[1].fd = *errfd;
 	pfd[2].fd = se->wake[0];
 	pfd[3].fd = exit_fd(pid);
 	for (i = 0; i < 4; i++)
@@ -539,7 +570,7 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
 	pfd[4].events = 0;	/* POLLERR and POLLHUP need no asking */
 	pfd[5].fd = feed != NULL ? feed->fd : -1;
 	pfd[5].events = POLLOUT;
-	nopen = (outfd >= 0) + (errfd >= 0);
+	nopen = (*outfd >= 0) + (*errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
 		t = now_mono();
@@ -580,8 +611,25 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
 		if (poll(pfd, 6, ms) < 0) {
 			if (errno == EINTR)
 				continue;
+			/* A shortage (ENOMEM) may pass; leaving now would
+			 * leave the job blocked on a full pipe, and waiting
+			 * for it for ever.  After a second of failures the
+			 * pipes are given up on (closed: the job sees
+			 * EPIPE) and the job's output is lost, said so. */
+			e = errno;
+			if (++pollerr < 100) {
+				nap_ms(10);
+				continue;
+			}
+			for (i = 0; i < 2; i++)
+				if (pfd[i].fd >= 0) {
+					unread(j, "waiting for its output", e);
+					close(pfd[i].fd);
+					*fds[i] = pfd[i].fd = -1;
+				}
 			break;
 		}
+		pollerr = 0;
 		late = now_mono() - t - ms / 1000.0;
 		if (ms >= 0 && !exited && deadline >= 0 && late > LATE_MIN)
 			deadline += late;
@@ -589,6 +637,12 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int outfd, int errfd,
 			if (pfd[i].fd < 0 || pfd[i].revents == 0)
 				continue;
 			if (drain(sc, j, i, pfd[i].fd)) {
+				/* Given up on after a read error: closed, so
+				 * that the job cannot block on it. */
+				if (j->unread) {
+					close(pfd[i].fd);
+					*fds[i] = -1;
+				}
 				pfd[i].fd = -1;
 				nopen--;
 			}
@@ -664,7 +718,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &j->t_start);
 	clock_gettime(CLOCK_REALTIME, &j->wall_start);
-	j->timed_out = j->terminated = 0;
+	j->timed_out = j->terminated = j->unread = 0;
 	e = ENOENT;
 	if (j->argv != NULL)
 		e = start(sc, j, j->argv, 1, infd, outp[1], errp[1], &pid);
@@ -695,7 +749,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	}
 	j->started = 1;
 	set_pid(sc, j, pid);
-	gaveup = collect(sc, j, pid, outp[0], errp[0],
+	gaveup = collect(sc, j, pid, &outp[0], &errp[0],
 	    j->in != NULL ? &feed : NULL);
 	if (j->in != NULL)
 		jobin_close(&feed);
@@ -751,24 +805,25 @@ run_once(struct spawn_ctx *sc, struct job *j)
 int
 spawn_run(struct spawn_ctx *sc, struct job *j)
 {
-	struct timespec ts;
 	long wait_ms = 10, waited = 0;
+	unsigned others;
 	int e;
 
-	atomic_fetch_add(&sc->active, 1);
-	while ((e = run_once(sc, j)) == EAGAIN || e == EMFILE || e == ENFILE) {
-		if (waited >= 30000 || atomic_load(&sc->slots[j->slot - 1].kill))
+	for (;;) {
+		atomic_fetch_add(&sc->active, 1);
+		e = run_once(sc, j);
+		/* Jobs that wait here hold nothing: only the others still
+		 * in run_once may give descriptors back. */
+		others = atomic_fetch_sub(&sc->active, 1) - 1;
+		if ((e != EAGAIN && e != EMFILE && e != ENFILE) ||
+		    waited >= 30000 || atomic_load(&sc->slots[j->slot - 1].kill))
 			break;
-		if (e != EAGAIN && atomic_load(&sc->active) == 1)
+		if (e != EAGAIN && others == 0)
 			break;
-		ts.tv_sec = wait_ms / 1000;
-		ts.tv_nsec = (wait_ms % 1000) * 1000000L;
-		while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-			;
+		nap_ms(wait_ms);
 		waited += wait_ms;
 		if (wait_ms < 1000)
 			wait_ms *= 2;
 	}
-	atomic_fetch_sub(&sc->active, 1);
 	return e;
 }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #ifdef __linux__
 #include <sys/sendfile.h>
 #endif
@@ -174,6 +175,30 @@ fail:
 	return e;
 }
 
+/*
+ * read(2), tried again after EINTR, and a few times after other errors: a
+ * pipe from a job that poll said is readable fails only for a shortage
+ * (ENOMEM, ENOBUFS) that may pass.  A stream given up on loses what the
+ * job writes after it, so it is worth a few milliseconds.
+ */
+static ssize_t
+read_retry(int fd, char *p, size_t n)
+{
+	const struct timespec pause = { 0, 2000000 };
+	ssize_t r;
+	int tries = 0;
+
+	for (;;) {
+		if ((r = read(fd, p, n)) >= 0)
+			return r;
+		if (errno == EINTR)
+			continue;
+		if (++tries > 4)
+			return r;
+		nanosleep(&pause, NULL);
+	}
+}
+
 int
 spool_read(struct spool *s, int fd, int *err)
 {
@@ -187,11 +212,12 @@ spool_read(struct spool *s, int fd, int *err)
 	 * stack would not do.  It is counted in b->len only if it stays. */
 	buf_grow(b, READ_CHUNK);
 	chunk = b->p + b->len;
-	do
-		n = read(fd, chunk, READ_CHUNK);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return 1;	/* EOF, or an error that ends the stream */
+	if ((n = read_retry(fd, chunk, READ_CHUNK)) < 0) {
+		*err = errno;
+		return -1;
+	}
+	if (n == 0)
+		return 1;
 	note_added(s, at, chunk, (size_t)n);
 	if (s->nfile == 0 && b->len < SPOOL_BUDGET) {
 		b->len += (size_t)n;

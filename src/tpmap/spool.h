@@ -47,9 +47,10 @@ size_t spool_len(const struct spool *s);
 /*
  * Read what is there on fd into the spool: memory while it holds less
  * than SPOOL_BUDGET and nothing is in the file, else the file.  Returns 1
- * at end of file (or a read error, which ends the stream), 0 otherwise.
- * A file that cannot be made or written sets *err (an errno value) and
- * the spool's bytes go back to memory, where it goes on: never lost.
+ * at end of file, 0 otherwise, and -1 with *err set (an errno value) when
+ * fd cannot be read, after a few tries.  A file that cannot be made or
+ * written sets *err too and the spool's bytes go back to memory, where it
+ * goes on: never lost.
  */
 int spool_read(struct spool *s, int fd, int *err);
 
