@@ -139,7 +139,7 @@ BENCH = bench/tp-bench bench/floor bench/measure
 
 OBJ = $(LIB_OBJ) $(CLI_OBJ) $(COMPAT_OBJ) $(HELPERS:=.o) $(BENCH:=.o)
 
-.PHONY: all check check-gnu helpers bench install uninstall clean fuzz fuzz-run \
+.PHONY: all check check-gnu check-faults helpers bench install uninstall clean fuzz fuzz-run \
 	FORCE
 
 all: libtp.a libtp.so tpmap
@@ -248,6 +248,15 @@ COMPAT_JOBS ?= 2
 check-gnu: all
 	tests/compat/run --check-golden
 	tests/compat/run -j $(COMPAT_JOBS) --verify
+
+# check-faults: tpmap under strace(1) with one system call failing at a
+# time, in every scenario of tests/faults/run (about 3,100 runs, 15
+# minutes on two cores; FAULTS_FLAGS='-n 300' runs a sample).  Needs
+# strace.
+FAULTS_FLAGS ?=
+
+check-faults: all
+	tests/faults/run $(FAULTS_FLAGS)
 
 # Fuzzing: libFuzzer targets, built with clang into tests/fuzz/bin from
 # their own sanitizer-instrumented objects, so that the gcc build above is
