@@ -139,6 +139,18 @@ full() {
 	[ "$stderr" = "tpmap: cannot start job 1: Too many open files (ulimit -n 8)" ]
 }
 
+# A process limit the jobs and tpmap's threads would pass lowers -j, as
+# few descriptors do; root has no such limit, so the test runs as nobody
+# (from /, which nobody may read).
+@test "a low process limit (ulimit -u) lowers -j, says so, and every job runs" {
+	local as=()
+	[ "$(id -u)" != 0 ] || as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+	cd /
+	run -0 --separate-stderr "${as[@]}" bash -c 'ulimit -u 12; timeout 60 tpmap -j 20 -k echo ::: $(seq 20)'
+	[ "$output" = "$(seq 20)" ]
+	[[ $stderr =~ ^"tpmap: -j 20 lowered to "[1-9][0-9]*": only 12 processes (ulimit -u), "[0-9]+" of them in use"$ ]]
+}
+
 # --- output that cannot be read ---
 
 # faulty CALL ERRNO WHEN CMD...: run CMD under strace, CALL failing with

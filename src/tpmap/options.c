@@ -10,6 +10,7 @@
  */
 #include <err.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -341,6 +342,87 @@ opts_parse_load(const char *s, double *load, const char **errstr)
 	return 0;
 }
 
+
+/* Lower o->jobs to maxjobs (when less), saying why; -j is quoted as
+ * given: 200000 is what the user wrote, not the 100000 it was capped at. */
+static void
+lower_jobs(struct tpmap_opts *o, const char *jobs_arg, long long maxjobs,
+    const char *why)
+{
+	if (maxjobs >= (long long)o->jobs)
+		return;
+	if (jobs_arg != NULL)
+		warnx("-j %s lowered to %lld: %s", jobs_arg, maxjobs, why);
+	else
+		warnx("-j %u lowered to %lld: %s", o->jobs, maxjobs, why);
+	o->jobs = (unsigned)maxjobs;
+}
+
+/* The tasks (processes and threads) whose real user is uid, as the
+ * process limit counts them: the Threads of each /proc/PID/status. */
+static long long
+user_tasks(uid_t uid)
+{
+	char path[sizeof("/proc//status") + NAME_MAX], line[256];
+	struct dirent *d;
+	long long n = 0, threads;
+	unsigned long ruid;
+	int mine;
+	DIR *dir;
+	FILE *f;
+
+	if ((dir = opendir("/proc")) == NULL)
+		return 0;
+	while ((d = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)d->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", d->d_name);
+		if ((f = fopen(path, "re")) == NULL)
+			continue;	/* gone since readdir */
+		mine = 0;
+		threads = 1;
+		while (fgets(line, sizeof(line), f) != NULL) {
+			if (sscanf(line, "Uid: %lu", &ruid) == 1)
+				mine = ruid == (unsigned long)uid;
+			else if (sscanf(line, "Threads: %lld", &threads) == 1)
+				break;
+		}
+		fclose(f);
+		if (mine)
+			n += threads;
+	}
+	closedir(dir);
+	return n;
+}
+
+/*
+ * Each job is a process and a worker thread, and tpmap has a few threads
+ * of its own (TP_OWN_TASKS): all count against the user's process limit
+ * (RLIMIT_NPROC), with every other process of the user.  Returns the
+ * jobs that fit, with *rl the limit and *used the user's tasks, or 0 when
+ * there is no need to lower -j.  The user's processes are counted only when the limit is near,
+ * as /proc is read once per process; root is not limited.
+ */
+#define TP_OWN_TASKS 6
+#define NPROC_ROOM 4096
+
+static long long
+nproc_jobs(unsigned jobs, struct rlimit *rl, long long *used)
+{
+	long long need = 2 * (long long)jobs + TP_OWN_TASKS, room;
+
+	if (getuid() == 0 || getrlimit(RLIMIT_NPROC, rl) != 0 ||
+	    rl->rlim_cur == RLIM_INFINITY ||
+	    (long long)rl->rlim_cur >= need + NPROC_ROOM)
+		return 0;
+	/* tpmap itself, one task so far, is counted already. */
+	*used = user_tasks(getuid());
+	room = (long long)rl->rlim_cur - *used + 1;
+	if (room >= need)
+		return 0;
+	return room > TP_OWN_TASKS + 2 ? (room - TP_OWN_TASKS) / 2 : 1;
+}
+
 /* --pipe, --pipepart: the header is the blocks', not column names; a
  * file is split by size only with --pipepart. */
 static void
@@ -386,7 +468,8 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	struct input_source src;
 	const char *jobs_arg = NULL, *errstr, *logfmt = NULL;
 	struct rlimit rl;
-	long long maxjobs;
+	long long maxjobs, used;
+	char why[128];
 	size_t cap = 0, len;
 	int c, i, j, linked;
 
@@ -688,24 +771,20 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	} else {
 		o->jobs = opts_ncpus();
 	}
-	/* More jobs than descriptors would fail at random; run fewer. */
+	/* More jobs than descriptors or processes would fail at random;
+	 * run fewer. */
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
 	    (long long)rl.rlim_cur < 16 + (long long)o->jobs * FDS_PER_JOB) {
 		maxjobs = (long long)rl.rlim_cur > 16 + FDS_PER_JOB ?
 		    ((long long)rl.rlim_cur - 16) / FDS_PER_JOB : 1;
-		/* Quote -j as given: 200000 is what the user wrote, not
-		 * the 100000 it was capped at. */
-		if (maxjobs < (long long)o->jobs) {
-			if (jobs_arg != NULL)
-				warnx("-j %s lowered to %lld: only %lld file "
-				    "descriptors (ulimit -n)", jobs_arg,
-				    maxjobs, (long long)rl.rlim_cur);
-			else
-				warnx("-j %u lowered to %lld: only %lld file "
-				    "descriptors (ulimit -n)", o->jobs,
-				    maxjobs, (long long)rl.rlim_cur);
-			o->jobs = (unsigned)maxjobs;
-		}
+		snprintf(why, sizeof(why), "only %lld file descriptors "
+		    "(ulimit -n)", (long long)rl.rlim_cur);
+		lower_jobs(o, jobs_arg, maxjobs, why);
+	}
+	if ((maxjobs = nproc_jobs(o->jobs, &rl, &used)) > 0) {
+		snprintf(why, sizeof(why), "only %lld processes (ulimit -u), "
+		    "%lld of them in use", (long long)rl.rlim_cur, used);
+		lower_jobs(o, jobs_arg, maxjobs, why);
 	}
 	/* An explicit --joblog-format wins over the file's name. */
 	len = o->joblog != NULL ? strlen(o->joblog) : 0;
