@@ -210,3 +210,130 @@ show='echo "== {#}"; cat'
 	# 4 blocks of 4 MiB and a few MiB of program.
 	peak_below $((4 * 4096 + 8192))
 }
+
+# --cat and --fifo: the block as a file or a named pipe, {} its name, in
+# $TMPDIR, removed after the job whatever became of it.
+tmpdir_private() {
+	mkdir "$TMP/tmpdir"
+	export TMPDIR="$TMP/tmpdir"
+}
+
+@test "--cat gives each block as a file {} (mode 0600, stdin empty) and removes it" {
+	tmpdir_private
+	run -0 --separate-stderr bash -c 'seq 5 | tpmap --pipe --cat -N2 -k "$1"' _ \
+	    'case {} in "$TMPDIR"/tpm*) echo in TMPDIR;; esac; stat -c %a {}; cat {}; echo stdin:; cat'
+	[ "$output" = "$(printf 'in TMPDIR\n600\n1\n2\nstdin:\nin TMPDIR\n600\n3\n4\nstdin:\nin TMPDIR\n600\n5\nstdin:')" ]
+	[ "$stderr" = "" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--cat and --fifo append the name to a command without {}, as GNU parallel does" {
+	tmpdir_private
+	run -0 bash -c 'seq 3 | tpmap --pipe --cat -N1 -k echo | sed "s|^$TMPDIR/tpm[^/]*\$|name|"'
+	[ "$output" = "$(printf 'name\nname\nname')" ]
+	run -0 bash -c 'seq 3 | tpmap --pipe --fifo -N1 -k cat | tr "\n" " "'
+	[ "$output" = "1 2 3 " ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--cat: large blocks are byte for byte, --pipe and --pipepart" {
+	tmpdir_private
+	seq 400000 >"$TMP/f"
+	run -0 bash -c 'tpmap --pipe --cat --block 300k -j3 -k "cat {}" <"$TMP/f" | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	run -0 bash -c 'tpmap --pipepart -a "$TMP/f" --cat --block 300k -j3 -k "cat {}" | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	run -0 bash -c 'printf "H\n1\n2\n3\n" | tpmap --pipe --cat --header : -N2 -k "cat {}; echo =="'
+	[ "$output" = "$(printf 'H\n1\n2\n==\nH\n3\n==')" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--cat: failed, timed-out and halted jobs leave no file; --retries gets the same bytes" {
+	tmpdir_private
+	run -2 --separate-stderr bash -c 'seq 3 | tpmap --pipe --cat -N1 -k "cat {}; [ \$(cat {}) = 2 ]"'
+	[ "$output" = "$(printf '1\n2\n3')" ]
+	run -3 --separate-stderr bash -c 'seq 3 | tpmap --pipe --cat -N1 --timeout 0.5 ": {}; exec sleep 60"'
+	[ "$output" = "" ]
+	[ "$(grep -c 'killed because it timed out' <<<"$stderr")" = 3 ]
+	run -1 --separate-stderr bash -c 'seq 3 | tpmap --pipe --cat -N1 -j1 --halt now,fail=1 "cat {}; exit 1"'
+	[ "$output" = 1 ]
+	# Each attempt appends to its file and fails: the next sees the block
+	# alone again.
+	run -3 --separate-stderr bash -c 'seq 3 | tpmap --pipe --cat -N1 -k --retries 2 "cat {}; echo x >>{}; exit 1"'
+	[ "$output" = "$(printf '1\n2\n3')" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--cat, --fifo: tpmap stopped by SIGINT or SIGTERM leaves nothing in TMPDIR" {
+	tmpdir_private
+	seq 10 >"$TMP/in"
+	for opt in --cat --fifo; do
+		for sig in INT TERM; do
+			rm -f "$TMP"/m*
+			tpmap --pipe $opt -N1 -j3 "touch $TMP/m{#}; : {}; exec sleep 60" <"$TMP/in" 2>/dev/null &
+			pid=$!
+			timeout 30 sh -c 'until [ -e "$1/m1" ] && [ -e "$1/m2" ] && [ -e "$1/m3" ]; do sleep 0.01; done' sh "$TMP"
+			# Those of the jobs read ahead, too.
+			[ "$(ls "$TMPDIR" | wc -l)" -ge 3 ]
+			kill -$sig $pid
+			st=0
+			wait $pid || st=$?
+			[ $st = $((128 + $(kill -l $sig))) ]
+			[ "$(ls -A "$TMPDIR")" = "" ]
+		done
+	done
+}
+
+@test "--cat, --fifo without --pipe, or together, are refused" {
+	run -255 --separate-stderr tpmap --cat echo ::: a
+	[ "$stderr" = "tpmap: --cat needs --pipe or --pipepart" ]
+	run -255 --separate-stderr tpmap --fifo echo ::: a
+	[ "$stderr" = "tpmap: --fifo needs --pipe or --pipepart" ]
+	run -255 --separate-stderr tpmap --pipe --cat --fifo cat </dev/null
+	[ "$stderr" = "tpmap: --cat and --fifo cannot be combined" ]
+}
+
+@test "--fifo gives each block through a named pipe {} (stdin empty) and removes it" {
+	tmpdir_private
+	run -0 --separate-stderr bash -c 'seq 5 | tpmap --pipe --fifo -N2 -k "$1"' _ \
+	    'case {} in "$TMPDIR"/tpm*/fifo) echo in TMPDIR;; esac; [ -p {} ] && echo fifo; stat -c %a {}; cat {}; echo stdin:; cat'
+	[ "$output" = "$(printf 'in TMPDIR\nfifo\n600\n1\n2\nstdin:\nin TMPDIR\nfifo\n600\n3\n4\nstdin:\nin TMPDIR\nfifo\n600\n5\nstdin:')" ]
+	[ "$stderr" = "" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--fifo: large blocks are byte for byte, --pipe and --pipepart" {
+	tmpdir_private
+	seq 400000 >"$TMP/f"
+	run -0 bash -c 'tpmap --pipe --fifo --block 300k -j3 -k "cat {}" <"$TMP/f" | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	run -0 bash -c 'tpmap --pipepart -a "$TMP/f" --fifo --block 300k -j3 -k "cat {}" | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	# A job that writes much before it opens its FIFO.
+	run -0 bash -c 'tpmap --pipe --fifo --block 300k -j2 -k "seq 100000 >/dev/stderr; cat {}" <"$TMP/f" 2>/dev/null | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--fifo: a job that never opens its FIFO, or stops reading, dies of SIGPIPE; tpmap goes on" {
+	tmpdir_private
+	run -3 --separate-stderr bash -c 'seq 3 | tpmap --pipe --fifo -N1 -k --joblog "$TMP/log" "echo ran {#}; : {}"'
+	[ "$output" = "$(printf 'ran 1\nran 2\nran 3')" ]
+	[ "$stderr" = "" ]
+	run -0 bash -c 'cut -f 7,8 "$TMP/log" | sort -u'
+	[ "$output" = "$(printf '0\t13\nExitval\tSignal')" ]
+	# Two big blocks, of which each job reads a line.
+	run -2 --separate-stderr bash -c 'seq 200000 | tpmap --pipe --fifo --block 700k -k "head -n 1 {}"'
+	[ "$output" = "$(printf '1\n115873')" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+@test "--fifo: --timeout ends a job that never opens its FIFO; failures count" {
+	tmpdir_private
+	run -3 --separate-stderr bash -c 'seq 3 | tpmap --pipe --fifo -N1 --timeout 0.5 ": {}; exec sleep 60"'
+	[ "$output" = "" ]
+	[ "$(grep -c 'killed because it timed out' <<<"$stderr")" = 3 ]
+	run -1 --separate-stderr bash -c 'seq 3 | tpmap --pipe --fifo -N1 -k "cat {}; [ {#} != 2 ]"'
+	[ "$output" = "$(printf '1\n2\n3')" ]
+	[ "$(ls -A "$TMPDIR")" = "" ]
+}

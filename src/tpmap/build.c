@@ -44,7 +44,8 @@ build_init(struct builder *b, const struct tpmap_opts *o,
 	b->o = o;
 	to.colnames = names;
 	to.ncolnames = n;
-	to.no_append = o->pipe;
+	/* --cat and --fifo append the file's name, as GNU parallel does. */
+	to.no_append = o->pipe && !o->cat && !o->fifo;
 	if (o->ncommand > 0 &&
 	    tmpl_parse(&b->t, o->command, o->ncommand, &to, err,
 	    sizeof(err)) != 0)

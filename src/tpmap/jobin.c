@@ -6,16 +6,31 @@
  * tpmap.  A file range (--pipepart) goes from the file to the pipe in the
  * kernel with splice(2) where there is one, else through a small buffer
  * with pread; a block in memory is written with write(2).
+ *
+ * --cat writes the whole block into its file before the job starts, with
+ * blocking writes (a file takes them at once).  --fifo writes into the
+ * FIFO as into the pipe, once a thread has opened it: an open for writing
+ * blocks until a reader comes, and the one without O_NONBLOCK is the only
+ * way to wait for that without polling.  A job that never opens the FIFO
+ * then holds only that thread, which jobin_close releases by opening the
+ * FIFO for reading itself.
  */
-#define _GNU_SOURCE	/* splice, F_SETPIPE_SZ */
+#define _GNU_SOURCE	/* splice, F_SETPIPE_SZ, dup3, mkostemp */
+#include <err.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "jobin.h"
+#include "pathnames.h"
 #include "util.h"
+
+/* The FIFO's name in its private directory. */
+#define FIFO_NAME "/fifo"
 
 /* What one pread moves without splice(2). */
 #define COPY_CHUNK (64 * 1024)
@@ -31,7 +46,67 @@ jobin_new(const char *head, size_t headlen, char *mem, size_t n)
 	in->mem = mem;
 	in->len = n;
 	in->fd = -1;
+	in->kind = JOBIN_PIPE;
 	return in;
+}
+
+int
+jobin_mktemp(struct jobin *in, enum jobin_kind kind)
+{
+	const char *dir = getenv("TMPDIR");
+	struct buf path = { 0 };
+	int fd;
+
+	if (dir == NULL || *dir == '\0')
+		dir = PATH_TMPDIR;
+	buf_adds(&path, dir);
+	buf_adds(&path, "/tpmXXXXXX");
+	if (kind == JOBIN_CAT) {
+		/* mkostemp: no other worker's job may inherit it. */
+		if ((fd = mkostemp(path.p, O_CLOEXEC)) < 0) {
+			warn("--cat: %s", path.p);
+			buf_free(&path);
+			return -1;
+		}
+		close(fd);
+	} else {
+		if (mkdtemp(path.p) == NULL) {
+			warn("--fifo: %s", path.p);
+			buf_free(&path);
+			return -1;
+		}
+		buf_adds(&path, FIFO_NAME);
+		if (mkfifo(path.p, 0600) != 0) {
+			warn("--fifo: %s", path.p);
+			path.p[path.len - strlen(FIFO_NAME)] = '\0';
+			rmdir(path.p);
+			buf_free(&path);
+			return -1;
+		}
+	}
+	in->kind = kind;
+	in->path = buf_detach(&path, NULL);
+	return 0;
+}
+
+/* Remove --cat's file, or --fifo's FIFO and its directory. */
+static void
+remove_temp(struct jobin *in)
+{
+	char *slash;
+
+	if (in->path == NULL)
+		return;
+	if (unlink(in->path) != 0 && errno != ENOENT)
+		warn("%s", in->path);
+	if (in->kind == JOBIN_FIFO &&
+	    (slash = strrchr(in->path, '/')) != NULL) {
+		*slash = '\0';
+		if (rmdir(in->path) != 0)
+			warn("%s", in->path);
+	}
+	free(in->path);
+	in->path = NULL;
 }
 
 void
@@ -39,6 +114,7 @@ jobin_free(struct jobin *in)
 {
 	if (in == NULL)
 		return;
+	remove_temp(in);
 	if (in->pool != NULL)
 		blockpool_put(in->pool, in->mem, in->cap);
 	else
@@ -122,25 +198,147 @@ jobin_size(const struct jobin *in)
 	return (unsigned long long)in->headlen + in->len + in->flen;
 }
 
+/* Write all n bytes of p to fd; 0, or -1 with errno. */
+static int
+write_all_fd(int fd, const char *p, size_t n)
+{
+	ssize_t w;
+
+	while (n > 0) {
+		if ((w = write(fd, p, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* --cat: write the whole of in into its file, anew for every attempt
+ * (the job may have changed it).  0 or an errno value. */
+static int
+write_file(const struct jobin *in)
+{
+	size_t done, n;
+	ssize_t w;
+	char *buf = NULL;
+	int fd, e = 0;
+
+	if ((fd = open(in->path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
+		return errno;
+	if (write_all_fd(fd, in->head, in->headlen) != 0 ||
+	    write_all_fd(fd, in->mem, in->len) != 0)
+		e = errno;
+	if (e == 0 && in->flen > 0)
+		buf = xmalloc(COPY_CHUNK);
+	for (done = 0; e == 0 && done < in->flen; done += (size_t)w) {
+		n = in->flen - done < COPY_CHUNK ? in->flen - done :
+		    COPY_CHUNK;
+		if ((w = pread(in->fd, buf, n, in->off + (off_t)done)) <= 0)
+			e = w == 0 ? EIO : errno;	/* the file shrank */
+		else if (write_all_fd(fd, buf, (size_t)w) != 0)
+			e = errno;
+	}
+	free(buf);
+	if (close(fd) != 0 && e == 0)
+		e = errno;
+	if (e != 0)
+		warnx("--cat: %s: %s", in->path, strerror(e));
+	return e;
+}
+
+/* --fifo: the opener thread.  Its open returns when the job opens the
+ * FIFO for reading, or jobin_close does. */
+static void *
+fifo_opener(void *arg)
+{
+	struct jobin_feed *f = arg;
+	int fd;
+
+	while ((fd = open(f->in->path, O_WRONLY | O_CLOEXEC)) < 0 &&
+	    errno == EINTR)
+		;
+	f->wfd = fd;
+	close(f->wakefd);	/* the hang-up wakes the worker's poll */
+	return NULL;
+}
+
 int
 jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd)
 {
 	int p[2], e;
 
-	if ((e = cloexec_pipe(p)) != 0)
-		return e;
-	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	f->in = in;
 	f->pos = 0;
-	f->fd = p[1];
+	f->fd = -1;
 	f->broken = 0;
+	f->opening = 0;
+	f->wakefd = f->wfd = -1;
+	*childfd = -1;
+	if (in->kind == JOBIN_CAT)
+		return write_file(in);
+	if ((e = cloexec_pipe(p)) != 0)
+		return e;
+	if (in->kind == JOBIN_FIFO) {
+		f->fd = p[0];
+		f->wakefd = p[1];
+		if ((e = pthread_create(&f->opener, NULL, fifo_opener,
+		    f)) != 0) {
+			close(p[0]);
+			close(p[1]);
+			f->fd = -1;
+			return e;
+		}
+		f->opening = 1;
+		return 0;
+	}
+	fcntl(p[1], F_SETFL, O_NONBLOCK);
+	f->fd = p[1];
 	*childfd = p[0];
 	return 0;
+}
+
+/* --fifo: wait for the opener, whose open has returned or is about to be
+ * made to; the FIFO then writes where its hang-up was polled.  0, or -1
+ * when there is no FIFO to write. */
+static int
+fifo_opened(struct jobin_feed *f)
+{
+	pthread_join(f->opener, NULL);
+	f->opening = 0;
+	if (f->wfd < 0)
+		return -1;
+	fcntl(f->wfd, F_SETFL, O_NONBLOCK);
+	if (f->fd >= 0 && dup3(f->wfd, f->fd, O_CLOEXEC) < 0) {
+		close(f->fd);
+		f->fd = -1;
+	}
+	close(f->wfd);
+	f->wfd = -1;
+	return f->fd >= 0 ? 0 : -1;
 }
 
 void
 jobin_close(struct jobin_feed *f)
 {
+	int fd = -1;
+
+	if (f->opening) {
+		/* The job never opened the FIFO: a reader of tpmap's own
+		 * lets the opener's open return. */
+		fd = open(f->in->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+		pthread_join(f->opener, NULL);
+		f->opening = 0;
+		if (f->wfd >= 0)
+			close(f->wfd);
+		f->wfd = -1;
+		if (fd >= 0)
+			close(fd);
+		if (f->pos < jobin_size(f->in))
+			f->broken = 1;
+	}
 	if (f->fd >= 0)
 		close(f->fd);
 	f->fd = -1;
@@ -181,6 +379,11 @@ jobin_write(struct jobin_feed *f)
 	size_t total = end2 + in->flen;
 	ssize_t w;
 
+	if (f->opening && fifo_opened(f) != 0) {
+		f->broken = total > 0;
+		jobin_close(f);
+		return 1;
+	}
 	while (f->pos < total) {
 		if (f->pos < end1)
 			w = write(f->fd, in->head + f->pos, end1 - f->pos);

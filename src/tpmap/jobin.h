@@ -10,14 +10,29 @@
  * GNU parallel's jobs then die of SIGPIPE (a wrapper process of its own
  * copies the block into the job and is killed by the write): spawn.c
  * reports the job alike.  It is never an error of tpmap's.
+ *
+ * With --cat the block is not written into the job's stdin but into a
+ * temporary file, made when the job is (its name is the job's {}), and
+ * written again before every attempt; with --fifo, into a named pipe in
+ * a private directory, which a thread of the attempt's opens for writing
+ * (the open blocks until the job opens it for reading), so that the
+ * worker's poll loop goes on meanwhile.  The job's stdin is then
+ * /dev/null.  jobin_free removes the file, or the FIFO and its directory.
  */
 #ifndef TPMAP_JOBIN_H
 #define TPMAP_JOBIN_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 struct blockpool;
+
+enum jobin_kind {
+	JOBIN_PIPE,		/* into the job's stdin */
+	JOBIN_CAT,		/* into a file, --cat */
+	JOBIN_FIFO		/* through a named pipe, --fifo */
+};
 
 struct jobin {
 	const char *head;	/* the header, borrowed from the source */
@@ -29,6 +44,8 @@ struct jobin {
 	int fd;			/* --pipepart: the file, borrowed, or -1 */
 	off_t off;		/* ... its range */
 	size_t flen;
+	enum jobin_kind kind;
+	char *path;		/* --cat's file, --fifo's FIFO, owned */
 };
 
 /*
@@ -52,6 +69,14 @@ struct jobin_feed {
 	size_t pos;		/* bytes written so far */
 	int fd;			/* the pipe's write end, or -1 once done */
 	int broken;		/* the job stopped reading before the end */
+	/* --fifo: fd is first the read end of a pipe whose write end the
+	 * opener thread closes once its open(2) of the FIFO returns; the
+	 * FIFO then takes fd's number (dup3), so that the caller's poll goes
+	 * on with the same descriptor. */
+	pthread_t opener;
+	int opening;		/* the opener is to be joined */
+	int wakefd;		/* its end of the pipe */
+	int wfd;		/* what its open returned */
 };
 
 /* A jobin owning mem (n bytes, malloc'd; may be NULL with n 0), with the
@@ -60,12 +85,19 @@ struct jobin *jobin_new(const char *head, size_t headlen, char *mem,
     size_t n);
 void jobin_free(struct jobin *in);
 
+/* Make in's file (--cat, kind JOBIN_CAT) or FIFO in a new directory
+ * (--fifo, JOBIN_FIFO) in $TMPDIR, its name in in->path.  0, or -1
+ * after a message naming it. */
+int jobin_mktemp(struct jobin *in, enum jobin_kind kind);
+
 /* The bytes the job is given: header and block (--joblog's Send). */
 unsigned long long jobin_size(const struct jobin *in);
 
 /* Make the pipe for one attempt: *childfd is the read end for the job's
  * stdin (close-on-exec: the spawn dup2's it; the caller closes it once
- * the job is started), f's end is non-blocking.  0 or an errno value. */
+ * the job is started), f's end is non-blocking.  0 or an errno value.
+ * --cat writes the file here, f->fd -1, and --fifo starts the opener;
+ * both leave *childfd -1 (the job's stdin is /dev/null). */
 int jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd);
 
 /* Write what the pipe takes now.  Returns 1 when the writing is over
@@ -73,7 +105,8 @@ int jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd);
  * is to come.  Never blocks. */
 int jobin_write(struct jobin_feed *f);
 
-/* Stop writing (the job ended) and close the pipe; f->fd may be -1. */
+/* Stop writing (the job ended) and close the pipe; f->fd may be -1.
+ * A FIFO the job never opened, with bytes to give, counts as broken. */
 void jobin_close(struct jobin_feed *f);
 
 #endif /* TPMAP_JOBIN_H */

@@ -46,6 +46,8 @@ enum {
 	OPT_LINK,
 	OPT_LOAD,
 	OPT_MEMFREE,
+	OPT_CAT,
+	OPT_FIFO,
 	OPT_PIPE,
 	OPT_PIPEPART,
 	OPT_RECEND,
@@ -124,6 +126,8 @@ static const struct option longopts[] = {
 	{ "pipe", no_argument, NULL, OPT_PIPE },
 	{ "spreadstdin", no_argument, NULL, OPT_PIPE },
 	{ "pipepart", no_argument, NULL, OPT_PIPEPART },
+	{ "cat", no_argument, NULL, OPT_CAT },
+	{ "fifo", no_argument, NULL, OPT_FIFO },
 	{ "recend", required_argument, NULL, OPT_RECEND },
 	{ "recstart", required_argument, NULL, OPT_RECSTART },
 	{ "regexp", no_argument, NULL, OPT_REGEXP },
@@ -177,6 +181,8 @@ usage(FILE *fp)
 "Pipe:\n"
 "      --pipe, --spreadstdin  give each job a block of stdin as its stdin\n"
 "      --pipepart          give each job a part of the -a file as its stdin\n"
+"      --cat               give each job its block as a temporary file {}\n"
+"      --fifo              give each job its block through a named pipe {}\n"
 "      --block, --block-size, --blocksize SIZE  blocks of about SIZE\n"
 "                          (K M G: 1024-based, k m g: 1000-based;\n"
 "                          default 1M); -N: N per job slot\n"
@@ -633,6 +639,12 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 		case OPT_PIPEPART:
 			o->pipe = o->pipepart = 1;
 			break;
+		case OPT_CAT:
+			o->cat = 1;
+			break;
+		case OPT_FIFO:
+			o->fifo = 1;
+			break;
 		case OPT_RECEND:
 			o->recend = optarg;
 			break;
@@ -759,7 +771,13 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 	}
 	o->in.sources = o->sources;
 
-	/* Combinations, checked once. */
+	/* Combinations, checked once.  GNU parallel runs no job at all for
+	 * --cat or --fifo without --pipe: refused here instead. */
+	if ((o->cat || o->fifo) && !o->pipe)
+		errx(255, "%s needs --pipe or --pipepart",
+		    o->cat ? "--cat" : "--fifo");
+	if (o->cat && o->fifo)
+		errx(255, "--cat and --fifo cannot be combined");
 	if (o->pipe)
 		opts_check_pipe(o);
 	if (o->in.csv && o->in.colsep == NULL)

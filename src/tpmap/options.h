@@ -39,6 +39,8 @@ struct tpmap_opts {
 	/* --pipe, --pipepart: blocks of input as the jobs' stdin */
 	int pipe;			/* --pipe, or --pipepart */
 	int pipepart;			/* --pipepart: ranges of the -a files */
+	int cat;			/* --cat: the block as a file, {} */
+	int fifo;			/* --fifo: ... as a named pipe, {} */
 	long long block;		/* --block: bytes; -N: N blocks per
 					 * job slot (--pipepart); 0: default */
 	const char *recstart;		/* --recstart, or NULL */

@@ -20,7 +20,10 @@
  * block is a byte range of the file, which the worker splices into the
  * job's stdin.
  *
- * Not here: --round-robin, --cat, --fifo, --tee, --group-by.
+ * --cat and --fifo give the block as a file or a named pipe instead, made
+ * here with the job (jobin.c), so that its name is the job's {}.
+ *
+ * Not here: --round-robin, --tee, --group-by.
  */
 #define _GNU_SOURCE	/* memrchr, memmem */
 #include <ctype.h>
@@ -467,6 +470,24 @@ block_job(unsigned long long seq, struct jobin *in)
 	return j;
 }
 
+/* --cat, --fifo: give j's block a file or FIFO, whose name is the job's
+ * argument ({}, appended to a command without one, as GNU parallel
+ * does).  0, or -1 after a message, j freed. */
+static int
+block_temp(const struct tpmap_opts *o, struct job *j)
+{
+	if (!o->cat && !o->fifo)
+		return 0;
+	if (jobin_mktemp(j->in, o->cat ? JOBIN_CAT : JOBIN_FIFO) != 0) {
+		job_free(j);
+		return -1;
+	}
+	j->argbytes = xstrdup(j->in->path);
+	j->fields[0].s = j->argbytes;
+	j->fields[0].len = strlen(j->argbytes);
+	return 0;
+}
+
 /* A job of the first cut bytes of the buffer, which keeps the rest. */
 static struct job *
 pipe_job(struct pipesrc *r, size_t cut)
@@ -514,7 +535,7 @@ pipe_next(struct source *src, struct job **jp)
 				r->passing = r->nrec > 0 && r->lines == 0;
 				r->written = 1;
 				*jp = pipe_job(r, cut);
-				return 1;
+				return block_temp(r->o, *jp) == 0 ? 1 : -1;
 			}
 			r->passing = 0;
 		}
@@ -522,7 +543,7 @@ pipe_next(struct source *src, struct job **jp)
 			if (r->len == 0)
 				return 0;
 			*jp = pipe_job(r, r->len);
-			return 1;
+			return block_temp(r->o, *jp) == 0 ? 1 : -1;
 		}
 		if (!r->written && r->bs < BLOCK_MAX) {
 			old = r->bs;
@@ -701,7 +722,7 @@ part_next(struct source *src, struct job **jp)
 		in->flen = (size_t)(end - r->pos);
 		r->pos = end;
 		*jp = block_job(++r->seq, in);
-		return 1;
+		return block_temp(r->o, *jp) == 0 ? 1 : -1;
 	}
 	return 0;
 }
