@@ -198,24 +198,6 @@ jobin_size(const struct jobin *in)
 	return (unsigned long long)in->headlen + in->len + in->flen;
 }
 
-/* Write all n bytes of p to fd; 0, or -1 with errno. */
-static int
-write_all_fd(int fd, const char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* --cat: write the whole of in into its file, anew for every attempt
  * (the job may have changed it).  0 or an errno value. */
 static int
@@ -228,8 +210,8 @@ write_file(const struct jobin *in)
 
 	if ((fd = open(in->path, O_WRONLY | O_TRUNC | O_CLOEXEC)) < 0)
 		return errno;
-	if (write_all_fd(fd, in->head, in->headlen) != 0 ||
-	    write_all_fd(fd, in->mem, in->len) != 0)
+	if (write_full(fd, in->head, in->headlen) != 0 ||
+	    write_full(fd, in->mem, in->len) != 0)
 		e = errno;
 	if (e == 0 && in->flen > 0)
 		buf = xmalloc(COPY_CHUNK);
@@ -238,7 +220,7 @@ write_file(const struct jobin *in)
 		    COPY_CHUNK;
 		if ((w = pread(in->fd, buf, n, in->off + (off_t)done)) <= 0)
 			e = w == 0 ? EIO : errno;	/* the file shrank */
-		else if (write_all_fd(fd, buf, (size_t)w) != 0)
+		else if (write_full(fd, buf, (size_t)w) != 0)
 			e = errno;
 	}
 	free(buf);
