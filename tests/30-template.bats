@@ -557,12 +557,145 @@ ab
 '\$(id)'" ]
 }
 
-@test "a replacement string inside a # comment is refused" {
+@test "a value with a newline is not put in a # comment: that job fails" {
 	cd "$TMP"
-	printf 'a\ntouch pwned\n#\0' >in
-	run -255 --separate-stderr tpmap -0 'true # {}' <in
-	[ "$stderr" = "tpmap: a replacement string inside a # comment (a newline in the value would end it)" ]
+	printf 'a\ntouch pwned\n#\0ok\0' >in
+	run -1 --separate-stderr tpmap -0 -k 'echo x # {}' <in
+	[ "$output" = "x" ]
+	[ "$stderr" = "tpmap: job 1 not run: the value 'a?touch pwned?#' holds a newline, which would end the # comment it goes in" ]
+	[ ! -e pwned ]
+	# The same where the arguments are appended.
+	run -1 --separate-stderr tpmap -0 -k 'echo x # note' <in
+	[ "$output" = "x" ]
 	[ ! -e pwned ]
 	run -0 --separate-stderr tpmap -k 'echo a#{} "#{}" $#' ::: b
 	[ "$output" = "a#b #b 0" ]
+}
+
+# --- arithmetic: only an integer may go there ---
+
+# bash evaluates array subscripts in arithmetic, running any $(...) in
+# them whatever the quotes: a[$(touch pwned)] as a value ran it.
+@test "in arithmetic an integer goes in as it is; any other value fails its job" {
+	local t
+	cd "$TMP"
+	printf '%s\0' 3 -2 0x10 'a[$(touch pwned)]' '' '1 + 1' >in
+	for t in 'echo $(( {} * 2 ))' 'echo $(( "{}" * 2 ))' '(( x = {} * 2 )); echo $x' \
+	    'let x={}*2; echo $x' 'let "x = {} * 2"; echo $x' 'echo $[{} * 2]' \
+	    'declare -i x={}*2; echo $x' 'typeset -i x; x={}*2; echo $x' \
+	    'f() { local -i x={}; echo $((x * 2)); }; f' \
+	    'echo $(( ${y:-{}} * 2 ))' 'for ((i = {}; ; )); do echo $((i * 2)); break; done'
+	do
+		run -3 --separate-stderr tpmap -0 -k -j1 "$t" <in
+		[ "$output" = $'6\n-4\n32' ] || { echo "$t: $output"; return 1; }
+		[ "$stderr" = "tpmap: job 4 not run: the value 'a[\$(touch pwned)]' is not an integer, and the command evaluates it as arithmetic
+tpmap: job 5 not run: the value '' is not an integer, and the command evaluates it as arithmetic
+tpmap: job 6 not run: the value '1 + 1' is not an integer, and the command evaluates it as arithmetic" ]
+	done
+	[ ! -e pwned ]
+}
+
+@test "[[ -eq ]] operands, subscripts and offsets are arithmetic; [[ == ]] and declare -A subscripts are not" {
+	cd "$TMP"
+	run -1 --separate-stderr tpmap -k -j1 '[[ {} -eq 1 ]] && echo one; [[ 1 -lt "{}" ]] && echo more; true' ::: 1 2 'a[$(touch pwned)]'
+	[ "$output" = $'one\nmore' ]
+	[ "$stderr" = "tpmap: job 3 not run: the value 'a[\$(touch pwned)]' is not an integer, and the command evaluates it as arithmetic" ]
+	run -1 --separate-stderr tpmap -k -j1 'a=(x y z); s=abcd; echo ${a[{}]} "${a[{}]}" ${s:{}:1} ${s:0:{}} ${a[@]:{}:1}' ::: 1 'a[$(touch pwned)]'
+	[ "$output" = "y y b a y" ]
+	run -0 --separate-stderr tpmap -k -j1 '[[ {} == a* ]] && echo {}; declare -A m=([k]=v); echo "${m[{}]}"; declare y={}; echo "$y"' ::: ab k 'a[$(touch pwned)]'
+	[ "$output" = $'ab\n\nab\nv\nk\na[$(touch pwned)]\n\na[$(touch pwned)]' ]
+	[ ! -e pwned ]
+}
+
+@test "a replacement string after \\ or \$ in arithmetic is refused" {
+	run -255 --separate-stderr tpmap 'echo $(( \{} ))' ::: 1
+	[ "$stderr" = "tpmap: a replacement string after \\ or \$ in arithmetic" ]
+	run -255 --separate-stderr tpmap '[[ ${} -eq 1 ]]' ::: 1
+	[ "$stderr" = "tpmap: a replacement string after \\ or \$ in arithmetic" ]
+}
+
+@test "--dry-run does not print a job whose value cannot go in, and fails" {
+	run -1 --separate-stderr tpmap --dry-run -k 'echo $(( {} ))' ::: 1 x 2
+	[ "$output" = $'echo $(( 1 ))\necho $(( 2 ))' ]
+	[ "$stderr" = "tpmap: job 2 not run: the value x is not an integer, and the command evaluates it as arithmetic" ]
+}
+
+@test "--joblog records a job that was not run as failed, and --halt counts it" {
+	cd "$TMP"
+	run -1 --separate-stderr tpmap -k -j1 --joblog log 'echo $(( {} ))' ::: 1 x
+	[ "$(cut -f1,7,9 log)" = $'Seq\tExitval\tCommand\n1\t0\techo $(( 1 ))\n2\t127\techo $((  ))' ]
+	# The status of a job that never started is 127, as for a command
+	# not found.
+	run -127 --separate-stderr tpmap -k -j1 --halt now,fail=1 'echo $(( {} ))' ::: x 1
+	[ "$output" = "" ]
+}
+
+# --- here-documents ---
+
+@test "in a here-document's body a value is data, quoted as for a shell reading it" {
+	cd "$TMP"
+	printf '%s\0' 'a b' '$(touch pwned)' '`touch pwned`' $'x\nEOF\ntouch pwned' EOF $'\ttab' 'c\' >in
+	run -0 --separate-stderr tpmap -0 -k 'cat <<EOF
+<{}> "{}"
+EOF
+echo .' <in
+	cat >want <<'WANT'
+<'a b'> "a b"
+.
+<'$(touch pwned)'> "\$(touch pwned)"
+.
+<'`touch pwned`'> "\`touch pwned\`"
+.
+<'x
+EOF
+touch pwned'> "x
+EOF
+touch pwned"
+.
+<EOF> "EOF"
+.
+<'	tab'> "	tab"
+.
+<'c\'> "c\\"
+.
+WANT
+	[ "$output" = "$(cat want)" ]
+	[ "$stderr" = "" ]
+	[ ! -e pwned ]
+}
+
+@test "a shell that reads a here-document's body reads each value back whole" {
+	cd "$TMP"
+	printf '%s\0' 'a b' '$(touch pwned)' $'x\nEOF\n\ttouch pwned\n' "it's" '"' >in
+	run -0 --separate-stderr tpmap -0 -k 'sh <<-EOF
+	printf "<%s>" {} "{}" x{}y
+	EOF
+	echo' <in
+	[ "$output" = "<a b><a b><xa by>
+<\$(touch pwned)><\$(touch pwned)><x\$(touch pwned)y>
+<x
+EOF
+	touch pwned
+><x
+EOF
+	touch pwned
+><xx
+EOF
+	touch pwned
+y>
+<it's><it's><xit'sy>
+<\"><\"><x\"y>" ]
+	[ ! -e pwned ]
+}
+
+@test "here-documents where a value cannot be quoted are refused" {
+	run -255 --separate-stderr tpmap $'cat <<\'EOF\'\n{}\nEOF' ::: 1
+	[ "$stderr" = "tpmap: a replacement string in a here-document whose delimiter is quoted (<<'EOF'), where nothing can quote it: leave the delimiter unquoted" ]
+	run -255 --separate-stderr tpmap $'cat <<EOF\n$(echo {})\nEOF' ::: 1
+	[ "$stderr" = "tpmap: a replacement string inside quotes or an expansion in a here-document's body" ]
+	run -255 --separate-stderr tpmap 'cat <<{}' ::: 1
+	[ "$stderr" = "tpmap: a replacement string in a here-document's delimiter" ]
+	# A here-string is a word like any other, << in arithmetic a shift.
+	run -0 --separate-stderr tpmap 'cat <<< {}; echo $((1<<2))' ::: 'a b'
+	[ "$output" = $'a b\n4' ]
 }

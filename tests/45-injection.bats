@@ -51,7 +51,7 @@ gnu_quote() {
 # stdout going to $O/T.J (job J), and $TMP/NAME.checks, the check of each
 # template.  Sets REFUSED to the templates tpmap refused.
 battery() {
-	local name=$1 t=0 check tmpl
+	local name=$1 t=0 check tmpl rc
 	shift
 	values
 	printf '%s\0' "${V[@]}" >"$TMP/values"
@@ -61,14 +61,20 @@ battery() {
 	REFUSED=
 	while IFS=$'\t' read -r check tmpl; do
 		case $check in '#'*|'') continue ;; esac
+		tmpl=${tmpl//@NL@/$'\n'}
 		t=$((t + 1))
 		printf '%s\t%s\n' "$t" "$check" >>"$TMP/$name.checks"
 		: >"$TMP/$name.d/$t"
-		if ! tpmap -0 -k --dry-run --tagstring '@@J{#}@@' "$@" "$tmpl" \
-		    <"$TMP/values" >"$TMP/dry" 2>"$TMP/dry.err"; then
+		# 255: the template is refused; other failures are jobs not
+		# run, their values refused where only integers may go.
+		rc=0
+		tpmap -0 -k --dry-run --tagstring '@@J{#}@@' "$@" "$tmpl" \
+		    <"$TMP/values" >"$TMP/dry" 2>"$TMP/dry.err" || rc=$?
+		if [ "$rc" -eq 255 ]; then
 			REFUSED="$REFUSED $t"
 			continue
 		fi
+		[ "$rc" -eq 0 ] || ! grep -qv 'not run: the value' "$TMP/dry.err"
 		# Each job's line follows its tag; a line may span lines.
 		awk -v t="$t" 'BEGIN { RS = "@@J"; q = sprintf("%c", 39) }
 		NR > 1 {
@@ -161,6 +167,7 @@ setup_file() {
 	cd "$TMP"
 	while IFS=$'\t' read -r check tmpl; do
 		case $check in '#'*|'') continue ;; esac
+		tmpl=${tmpl//@NL@/$'\n'}
 		t=$((t + 1))
 		# Jobs fail (the template is no command): any count of
 		# failures or a refusal, but tpmap itself does not crash.

@@ -13,6 +13,7 @@
 
 #include "build.h"
 #include "execpath.h"
+#include "shquote.h"
 #include "util.h"
 
 /* A template expanded without quoting and with nothing appended, for
@@ -176,7 +177,7 @@ results_name(const struct builder *b, struct job *j, struct buf *out)
 
 	if (b->rest != NULL) {
 		job_args(j, &a);
-		tmpl_expand(b->rest, &a, out);
+		(void)tmpl_expand(b->rest, &a, out, NULL);	/* raw: no failure */
 		j->resfile = 1;
 		j->resname = buf_detach(out, NULL);
 		return;
@@ -197,10 +198,33 @@ results_name(const struct builder *b, struct job *j, struct buf *out)
 	j->resname = buf_detach(out, NULL);
 }
 
+/* Why a job is not run: value v may not go where it goes, for reason
+ * why.  The value is shown quoted, on one line. */
+static char *
+refusal(const struct field *v, const char *why)
+{
+	struct buf m = { 0 };
+	size_t i, start, len = v->len > 60 ? 60 : v->len;
+
+	buf_adds(&m, "the value ");
+	start = m.len;
+	shq_append(&m, v->s, len);
+	for (i = start; i < m.len; i++)
+		if ((unsigned char)m.p[i] < 0x20 || m.p[i] == 0x7f)
+			m.p[i] = '?';
+	if (len < v->len)
+		buf_adds(&m, "...");
+	buf_addc(&m, ' ');
+	buf_adds(&m, why);
+	return buf_detach(&m, NULL);
+}
+
 void
 build_job(const struct builder *b, struct job *j)
 {
 	const struct tpmap_opts *o = b->o;
+	const struct field *bad;
+	const char *why;
 	struct tmpl_args a;
 	struct buf out = { 0 };
 
@@ -208,14 +232,16 @@ build_job(const struct builder *b, struct job *j)
 		join_fields(j->fields, j->nargs * j->ncols, &out);
 	} else {
 		job_args(j, &a);
-		tmpl_expand(b->t, &a, &out);
+		if ((bad = tmpl_expand(b->t, &a, &out, &why)) != NULL)
+			j->refused = refusal(bad, why);
 	}
 	j->cmd = buf_detach(&out, &j->cmdlen);
-	if (!o->dry_run && !cmd_split(j->cmd, j->cmdlen, &j->argv))
+	if (!o->dry_run && j->refused == NULL &&
+	    !cmd_split(j->cmd, j->cmdlen, &j->argv))
 		j->argv = NULL;
 	if (b->tagt != NULL) {
 		job_args(j, &a);
-		tmpl_expand(b->tagt, &a, &out);
+		(void)tmpl_expand(b->tagt, &a, &out, NULL);
 		j->tag = buf_detach(&out, &j->taglen);
 	} else if (o->tag) {
 		join_fields(j->fields, j->nargs * j->ncols, &out);
@@ -240,7 +266,7 @@ build_line_length(const struct builder *b, const struct field *f, size_t n,
 		a.ncols = ncols;
 		a.seq = 1;
 		a.slot = 1;
-		tmpl_expand(b->t, &a, out);
+		(void)tmpl_expand(b->t, &a, out, NULL);	/* a length only */
 	}
 	return out->len;
 }

@@ -5,8 +5,9 @@
  * are slices of the arguments, never copies: {.} {/} {//} {/.} cut them
  * as parallel's Perl code does, odd paths included, and shquote.c quotes
  * them for the context the template put them in.  Parsing the template
- * is template.c's; nothing here fails, allocates beyond the buffer or
- * does I/O.
+ * is template.c's; nothing here allocates beyond the buffer or does
+ * I/O, and the one failure, a value that may not go where the template
+ * puts it (see tmpl_expand), is the caller's to report.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -166,6 +167,8 @@ struct xctx {
 	size_t n;
 	size_t gstart;		/* -q: where the current word began */
 	int noargs;		/* -N0: every value is empty, unquoted */
+	const struct field *bad;	/* a value that may not go in */
+	const char *why;		/* ... and why */
 };
 
 static void
@@ -235,7 +238,25 @@ x_value(struct xctx *x, const struct piece *p, const struct field *f,
 	n = value_slices((enum tmpl_repl)p->kind, f, sl);
 	/* parallel rewrites NULs only when the first one is not at offset 0. */
 	nulesc = f->len > 0 && f->s[0] != '\0';
-	if (x->t->quote_args) {
+	if (x->t->quote_args && (p->qctx & QC_ARITH)) {
+		/* bash runs $(...) in an array subscript of arithmetic,
+		 * whatever the quotes: a number, or nothing. */
+		if (shq_integer(sl, n))
+			raw_slices(x->out, sl, n, 0);
+		else if (x->bad == NULL) {
+			x->bad = f;
+			x->why = "is not an integer, and the command "
+			    "evaluates it as arithmetic";
+		}
+	} else if (x->t->quote_args && (p->qctx & QC_COMMENT) &&
+	    (memchr(sl[0].s, '\n', sl[0].len) != NULL ||
+	    (n > 1 && memchr(sl[1].s, '\n', sl[1].len) != NULL))) {
+		if (x->bad == NULL) {
+			x->bad = f;
+			x->why = "holds a newline, which would end the # "
+			    "comment it goes in";
+		}
+	} else if (x->t->quote_args) {
 		qctx = p->qctx;
 		if (after_sep)
 			qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
@@ -244,8 +265,9 @@ x_value(struct xctx *x, const struct piece *p, const struct field *f,
 		raw_slices(x->out, sl, n, nulesc);
 }
 
-void
-tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
+const struct field *
+tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out,
+    const char **why)
 {
 	static const struct field empty = { "", 0 };
 	const struct piece *p, *q;
@@ -260,6 +282,8 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 	/* A job without arguments (-N0) sees one empty argument that, as in
 	 * parallel, is not even quoted: "echo x" runs echo with one word. */
 	x.noargs = x.n == 0;
+	x.bad = NULL;
+	x.why = NULL;
 	if (x.n == 0) {
 		x.f = &empty;
 		x.n = 1;
@@ -309,4 +333,7 @@ tmpl_expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 	}
 	if (t->quote_words)
 		shq_word(out, x.gstart);
+	if (why != NULL)
+		*why = x.why;
+	return x.bad;
 }

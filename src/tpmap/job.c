@@ -64,6 +64,7 @@ job_free(struct job *j)
 	spool_release(&j->out[0]);
 	spool_release(&j->out[1]);
 	free(j->cmd);
+	free(j->refused);
 	free(j->argv);
 	free(j->tag);
 	free(j->resname);

@@ -55,6 +55,7 @@ struct job {
 	char *tag;			/* --tag/--tagstring prefix, or NULL */
 	size_t taglen;
 	char *resname;			/* --results path below DIR, or NULL */
+	char *refused;			/* why it must not run, or NULL */
 	int resfile;			/* resname is the stdout file's path */
 	struct field *fields;		/* nargs sets of ncols fields */
 	size_t nargs;

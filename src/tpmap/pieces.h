@@ -38,6 +38,7 @@ struct piece {
 	unsigned char normal;	/* PC_GROUP: holds a POS_NONE replacement */
 	unsigned short qctx;	/* PC_REPL: QC_* shell quoting around it */
 	long long idx;		/* POS_INDEX: 1-based, or 0/negative from end */
+	unsigned word;		/* PC_REPL: its word inside [[ ]], or 0 */
 	size_t off;		/* PC_LIT: offset in text */
 	size_t len;		/* PC_LIT: bytes; PC_GROUP: pieces that follow */
 };

@@ -231,6 +231,11 @@ attempts(struct runner *r, struct job *j)
 	unsigned n;
 	int e;
 
+	/* It never starts: a failure, counted and logged as one. */
+	if (j->refused != NULL) {
+		warnx("job %llu not run: %s", j->seq, j->refused);
+		return;
+	}
 	for (n = 1; n <= r->o->retries; n++) {
 		/* Only the last attempt's output is printed and logged. */
 		job_reset_output(j);
@@ -774,9 +779,18 @@ void
 runner_dry_run(struct runner *r, struct job *j)
 {
 	struct buf b = { 0 };
+	int matched;
 
 	j->slot = 1;
 	build_job(r->b, j);
+	if (j->refused != NULL) {
+		/* Not printed: the line would run with the value left out.
+		 * Nothing else reports in a dry run; the status counts it. */
+		warnx("job %llu not run: %s", j->seq, j->refused);
+		(void)report_job(j, &r->o->halt, 0, &matched);
+		job_free(j);
+		return;
+	}
 	build_dry_line(j, &b);
 	/* With -t the lines on stdout and stderr alternate, as in parallel. */
 	if (r->o->trace) {

@@ -187,25 +187,35 @@ dq_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
 	}
 }
 
-/* Append bytes for an unquoted here-document body: \ before $ ` \ only,
- * since quotes are literal there. */
-static void
-hd_slices(struct buf *out, const struct field *sl, size_t n, int nulesc)
-{
-	size_t i, j;
-	char c;
+/*
+ * ${-+} expands to nothing in every shell ($- is always set), but the
+ * shell compares a here-document's raw lines with the delimiter before
+ * it expands them: a line that holds it is never the delimiter, and it
+ * is not a tab that <<- would strip.
+ */
+#define HD_BREAK "${-+}"
 
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < sl[i].len; j++) {
-			c = sl[i].s[j];
-			if (c == '$' || c == '`' || c == '\\')
-				buf_addc(out, '\\');
-			if (c == '\0' && nulesc)
-				buf_add(out, "\\0", 2);
-			else
-				buf_addc(out, c);
-		}
+/* Start each line of out->p[start..] after the first with HD_BREAK. */
+static void
+hd_lines(struct buf *out, size_t start)
+{
+	size_t i, n = 0, len = sizeof(HD_BREAK) - 1;
+
+	for (i = start; i < out->len; i++)
+		if (out->p[i] == '\n')
+			n++;
+	if (n == 0)
+		return;
+	buf_grow(out, n * len);
+	for (i = out->len; i-- > start;) {
+		if (out->p[i] != '\n')
+			continue;
+		memmove(out->p + i + 1 + len, out->p + i + 1,
+		    out->len - i - 1);
+		memcpy(out->p + i + 1, HD_BREAK, len);
+		out->len += len;
 	}
+	out->p[out->len] = '\0';
 }
 
 /* Put a \ before each byte of out->p[start..] that is in set. */
@@ -329,7 +339,8 @@ quoted_form(struct buf *out, unsigned qctx, char pre,
 		if (qctx & QC_IN_SQ)
 			buf_addc(out, '\'');
 	}
-	esc_inplace(out, start, "$`\"\\");
+	/* A here-document's body keeps " and a \ before it. */
+	esc_inplace(out, start, ctx == QC_HDOC ? "$`\\" : "$`\"\\");
 	if (ctx == QC_SQ)
 		buf_add(out, "\"'", 2);
 	else if (ctx == QC_BRACE)
@@ -355,10 +366,15 @@ shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 		out->p[out->len] = '\0';
 	} else
 		qctx &= ~(unsigned)(QC_ESC | QC_DOLLAR);
+	/* In a here-document's body, no line the value makes may be the
+	 * delimiter: an empty expansion starts each one (see hd_lines). */
+	if (ctx == QC_HDOC)
+		buf_add(out, HD_BREAK, sizeof(HD_BREAK) - 1);
 	start = out->len;
-	/* Both shells yield what is written inside "...", '...' and
-	 * "${...}": that must be parallel's quoted form (see shquote.h). */
-	quoted = ctx == QC_DQ || ctx == QC_SQ ||
+	/* Both shells yield what is written inside "...", '...', "${...}"
+	 * and a here-document: that must be parallel's quoted form (see
+	 * shquote.h). */
+	quoted = ctx == QC_DQ || ctx == QC_SQ || ctx == QC_HDOC ||
 	    (ctx == QC_BRACE && (qctx & QC_INDQ));
 	if ((qctx & QC_DOLLAR) && !quoted)
 		buf_add(out, "\\$", 2);	/* a literal $, in any shell */
@@ -390,12 +406,10 @@ shq_for(struct buf *out, unsigned qctx, struct field *sl, size_t n,
 		buf_addc(out, '"');
 		dq_slices(out, sl, n, nulesc);
 		buf_addc(out, '"');
-	} else if (ctx == QC_HDOC) {
-		if (lead_bs)
-			buf_add(out, "\\\\", 2);
-		hd_slices(out, sl, n, nulesc);
 	} else
 		shq_slices(out, sl, n, nulesc);
 	if (qctx & QC_BQ)
 		esc_inplace(out, start, "\\`$");
+	if (ctx == QC_HDOC)
+		hd_lines(out, start);
 }

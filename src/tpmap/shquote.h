@@ -41,7 +41,9 @@
  * quoting: only an integer may go there (shq_integer).  QC_IN_SQ and
  * QC_IN_DQ: inside the template's quotes, the text the shell yields there
  * is itself inside '...' or "..." for a second shell (sh -c "cat '{}'"),
- * and the value is quoted for that shell first.
+ * and the value is quoted for that shell first.  QC_COMMENT: in a #
+ * comment, where nothing is special but a newline, which ends it and
+ * which no quoting keeps in: only a value without one may go there.
  */
 enum {
 	QC_NONE = 0,
@@ -56,7 +58,8 @@ enum {
 	QC_INDQ = 64,
 	QC_ARITH = 128,
 	QC_IN_SQ = 256,		/* a second shell reads '...' there */
-	QC_IN_DQ = 512		/* ... or "..." */
+	QC_IN_DQ = 512,		/* ... or "..." */
+	QC_COMMENT = 1024	/* in a # comment: no newline may go there */
 };
 
 /* Whether the n slices make an integer that every shell's arithmetic

@@ -16,6 +16,7 @@
 
 #include "pieces.h"
 #include "shlex.h"
+#include "shquote.h"
 #include "template.h"
 #include "util.h"
 
@@ -328,6 +329,27 @@ repl_in_first_word(const struct pcvec *pv, const char *text)
 }
 
 /*
+ * [[ x -eq y ]]: the word before -eq, already read, is arithmetic; so
+ * are the replacements in it, among the first n pieces.
+ */
+static const char *
+arith_back(struct pcvec *pv, size_t n, struct shlex *l)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (pv->v[i].type != PC_REPL || pv->v[i].word != l->arith_word)
+			continue;
+		if (pv->v[i].qctx & (QC_ESC | QC_DOLLAR))
+			return "a replacement string after \\ or $ in "
+			    "arithmetic";
+		pv->v[i].qctx |= QC_ARITH;
+	}
+	l->arith_word = 0;
+	return NULL;
+}
+
+/*
  * Record in each replacement the quoting it sits in.  Values are quoted
  * to be inert in their context, so they never change the lexer's state.
  * Returns NULL, or why a replacement sits where it cannot be quoted.
@@ -347,17 +369,25 @@ mark_quotes(struct pcvec *pv, const char *text)
 		switch (p->type) {
 		case PC_LIT:
 			s = text + p->off;
-			for (j = 0; j < p->len; j++)
+			for (j = 0; j < p->len; j++) {
 				shlex_byte(&l, s[j],
 				    j + 1 < p->len ? s[j + 1] : 0);
+				if (l.arith_word != 0 &&
+				    (why = arith_back(pv, i, &l)) != NULL)
+					return why;
+			}
 			break;
 		case PC_SEP:
 			shlex_byte(&l, ' ', 0);
+			if (l.arith_word != 0 &&
+			    (why = arith_back(pv, i, &l)) != NULL)
+				return why;
 			break;
 		case PC_REPL:
 			if ((why = shlex_repl(&l, &qctx)) != NULL)
 				return why;
 			p->qctx = (unsigned short)qctx;
+			p->word = l.repl_word;
 			break;
 		}
 	}
@@ -545,13 +575,6 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 			find_key(&pv, text.p, &keys[i], 1);
 	}
 
-	if ((why = mark_quotes(&pv, text.p)) != NULL) {
-		snprintf(err, errlen, "%s", why);
-		free(pv.v);
-		buf_free(&text);
-		return -1;
-	}
-
 	t = xcalloc(1, sizeof(*t));
 	for (i = 0; i < pv.n; i++) {
 		if (pv.v[i].type != PC_REPL)
@@ -561,7 +584,9 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 			t->uses_slot = 1;
 	}
 	if (!t->has_repl && !o->raw && !o->no_append) {
-		/* No replacement string: parallel appends a {} word. */
+		/* No replacement string: parallel appends a {} word, which
+		 * is quoted for where it lands like any other: after
+		 * "cat <<EOF ..." it is in the here-document. */
 		memset(&p, 0, sizeof(p));
 		if (nwords > 0) {
 			p.type = PC_SEP;
@@ -571,6 +596,21 @@ tmpl_parse(struct tmpl **tp, char *const *words, size_t nwords,
 		p.kind = TMPL_ARG;
 		p.pos = POS_NONE;
 		pc_push(&pv, &p);
+	}
+
+	/* Without quoting (-q quotes whole words, --tagstring is no
+	 * command), where a value sits in the shell's text is moot. */
+	if (!o->raw && !o->quote_cmd &&
+	    (why = mark_quotes(&pv, text.p)) != NULL) {
+		if (!t->has_repl && !o->raw && !o->no_append)
+			snprintf(err, errlen, "%s, where the arguments would "
+			    "be appended: put {} where they go", why);
+		else
+			snprintf(err, errlen, "%s", why);
+		free(pv.v);
+		buf_free(&text);
+		free(t);
+		return -1;
 	}
 	t->quote_words = o->quote_cmd != 0;
 	t->quote_args = !t->quote_words && !o->raw &&

@@ -74,8 +74,13 @@ int tmpl_has_repl(const struct tmpl *t);
 int tmpl_uses_slot(const struct tmpl *t);
 
 /* Append the command line for args to out: every replacement is the
- * shell-quoted value, so no argument can become shell code. */
-void tmpl_expand(const struct tmpl *t, const struct tmpl_args *a,
-    struct buf *out);
+ * shell-quoted value, so no argument can become shell code.  In two
+ * places no quoting keeps a value inert: where the shell evaluates it as
+ * arithmetic only an integer may go, and in a # comment only a value
+ * without a newline.  Returns NULL, or the first argument that broke
+ * that rule (its place in out left empty), with why it may not go there
+ * in *why: the job must not run. */
+const struct field *tmpl_expand(const struct tmpl *t,
+    const struct tmpl_args *a, struct buf *out, const char **why);
 
 #endif /* TPMAP_TEMPLATE_H */

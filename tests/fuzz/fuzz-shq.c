@@ -4,8 +4,10 @@
  * (a command line cannot carry them), is a value.  It is quoted with
  * shq_append and expanded into fixed templates that put it in each
  * quoting context tmpl_expand knows (plain, "...", '...', after a
- * backslash, inside a word, $(...), `...`, ${x:-...}); the result must
- * read back as exactly the value.  cmd_split checks the contexts it can
+ * backslash, inside a word, $(...), `...`, ${x:-...}, a here-document's
+ * body); the result must read back as exactly the value.  In arithmetic
+ * the value must go in as it is when it is an integer and make the job
+ * fail otherwise.  cmd_split checks the contexts it can
  * split on every input; a real shell checks all of them on a sample of
  * inputs (see fz_sh_due), since it costs a process each.  Any difference
  * aborts: it is either lost data or, worse, data run as code.
@@ -62,6 +64,11 @@ static const struct {
 	    "printf %s \"$a:$b\"", "#:#" },
 	{ "f=${x:-{}}; printf %s \"$f\"", "@" },
 	{ "printf %s x${x:-\\{}}:\\$\\{}", "x@:$@" },
+	/* Here-documents: the body is read by a second shell, and no line
+	 * of the value may end it early, with or without <<-. */
+	{ "/bin/sh <<EOF\nprintf %s {}:\"{}\"\nEOF", "@:@" },
+	{ "/bin/sh <<-EOF\n\tprintf %s {}:x{}y\n\tEOF\nprintf %s :", "@:x@y:" },
+	{ "eval \"$(/bin/cat <<EOF\nprintf %s x{}y\nEOF\n)\"", "x@y" },
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -93,10 +100,12 @@ want_add(struct buf *b, const char *pat, const char *v, size_t vlen)
 	}
 }
 
-/* Expand template tmpl (one command word) with the single value v. */
-static void
+/* Expand template tmpl (one command word) with the single value v;
+ * returns what tmpl_expand returns. */
+static const struct field *
 expand(const char *tmpl, const char *v, size_t vlen, struct buf *out)
 {
+	const struct field *bad;
 	struct tmpl_opts o;
 	struct tmpl_args a;
 	struct field f;
@@ -115,8 +124,39 @@ expand(const char *tmpl, const char *v, size_t vlen, struct buf *out)
 	a.ncols = 1;
 	a.seq = 1;
 	a.slot = 1;
-	tmpl_expand(t, &a, out);
+	bad = tmpl_expand(t, &a, out, NULL);
 	tmpl_free(t);
+	return bad;
+}
+
+/* In arithmetic an integer goes in as it is, anything else nowhere. */
+static void
+check_arith(const char *v, size_t vlen)
+{
+	struct buf line, want;
+	struct field f;
+	int isint;
+
+	memset(&line, 0, sizeof(line));
+	memset(&want, 0, sizeof(want));
+	f.s = v;
+	f.len = vlen;
+	isint = shq_integer(&f, 1);
+	if ((expand("echo $(( {} )) $[{}] ${a[{}]}", v, vlen, &line) ==
+	    NULL) != isint) {
+		fz_show("value", v, vlen);
+		fz_fail("arithmetic took a value it must not, or refused one "
+		    "it must take");
+	}
+	want_add(&want, "echo $(( @ )) $[@] ${a[@]}", v, vlen);
+	if (isint && (line.len != want.len ||
+	    memcmp(line.p, want.p, want.len) != 0)) {
+		fz_show("value", v, vlen);
+		fz_show("line", line.p, line.len);
+		fz_fail("an integer in arithmetic is not written as it is");
+	}
+	buf_free(&line);
+	buf_free(&want);
 }
 
 static void
@@ -205,11 +245,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_split(line.p, line.len, quoted_words, 0, v.p, v.len);
 	for (i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
 		buf_reset(&line);
-		expand(split_cases[i].tmpl, v.p, v.len, &line);
+		(void)expand(split_cases[i].tmpl, v.p, v.len, &line);
 		check_split(line.p, line.len, split_cases[i].words,
 		    split_cases[i].esc, v.p, v.len);
 	}
 
+	check_arith(v.p, v.len);
 	if (fz_sh_due()) {
 		buf_reset(&line);
 		buf_adds(&line, "printf %s ");
@@ -217,7 +258,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_sh(line.p, line.len, "@", v.p, v.len);
 		for (i = 0; i < sizeof(sh_cases) / sizeof(sh_cases[0]); i++) {
 			buf_reset(&line);
-			expand(sh_cases[i].tmpl, v.p, v.len, &line);
+			(void)expand(sh_cases[i].tmpl, v.p, v.len, &line);
 			check_sh(line.p, line.len, sh_cases[i].want, v.p,
 			    v.len);
 		}

@@ -56,11 +56,11 @@ expand(const struct tmpl *t, const struct tmpl_args *a, struct buf *out)
 	size_t len;
 
 	buf_reset(out);
-	tmpl_expand(t, a, out);
+	(void)tmpl_expand(t, a, out, NULL);
 	len = out->len;
 	if (out->p[len] != '\0')
 		fz_fail("expansion not NUL-terminated");
-	tmpl_expand(t, a, out);
+	(void)tmpl_expand(t, a, out, NULL);
 	if (out->len != 2 * len || memcmp(out->p, out->p + len, len) != 0) {
 		fz_show("first", out->p, len);
 		fz_show("second", out->p + len, out->len - len);
