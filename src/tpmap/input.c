@@ -153,7 +153,7 @@ rec_fields(struct input *in, struct src *sr, char *rec, size_t len,
 			len--;
 		if (csv_parse(rec, len, in->csv_sep, &sr->work, v,
 		    &why) != 0) {
-			warnx("%s: record %llu: malformed CSV: %s",
+			msg_warnx("%s: record %llu: malformed CSV: %s",
 			    sr->rd.name, sr->rd.nrec, why);
 			return -1;
 		}
@@ -178,7 +178,7 @@ crnl_note(struct input *in, const char *line, size_t len)
 	if (in->ncr == 3 || in->nnl == 3) {
 		in->crnl_check = 0;
 		if (in->nnl == 0)
-			warnx("warning: the first three values end in CR-NL; "
+			msg_warnx("warning: the first three values end in CR-NL; "
 			    "consider using -d \"\\r\\n\"");
 	}
 }
@@ -248,7 +248,7 @@ rd_fill(struct reader *r)
 			if (poll(&pfd, 1, -1) >= 0 || errno == EINTR)
 				continue;
 		}
-		warn("%s", r->name);
+		msg_warn("%s", r->name);
 		return -1;
 	}
 	if (n == 0) {
@@ -370,7 +370,7 @@ rd_open(struct reader *r, const struct input_source *s,
 			r->name = s->path;
 			while ((r->fd = open(s->path, O_RDONLY | O_CLOEXEC)) < 0)
 				if (errno != EINTR) {
-					warn("%s", s->path);
+					msg_warn("%s", s->path);
 					return -1;
 				}
 			r->close_fd = 1;
@@ -522,7 +522,7 @@ input_open(struct input **inp, const struct input_opts *o)
 		else
 			in->csv_sep = pat[0];
 		if (in->csv_sep == '\0' || in->csv_sep == '"') {
-			warnx("--colsep '%s': not a CSV separator", pat);
+			msg_warnx("--colsep '%s': not a CSV separator", pat);
 			goto fail;
 		}
 	}
@@ -530,7 +530,7 @@ input_open(struct input **inp, const struct input_opts *o)
 	if ((o->colsep != NULL && !o->csv) || o->header) {
 		pat = o->colsep != NULL ? o->colsep : o->csv ? "," : "\t";
 		if (perlre_compile(&in->re, pat, msg, sizeof(msg)) != 0) {
-			warnx("--colsep '%s': %s", pat, msg);
+			msg_warnx("--colsep '%s': %s", pat, msg);
 			goto fail;
 		}
 		in->have_re = 1;

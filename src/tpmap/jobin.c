@@ -64,20 +64,20 @@ jobin_mktemp(struct jobin *in, enum jobin_kind kind)
 	if (kind == JOBIN_CAT) {
 		/* mkostemp: no other worker's job may inherit it. */
 		if ((fd = mkostemp(path.p, O_CLOEXEC)) < 0) {
-			warn("--cat: %s", path.p);
+			msg_warn("--cat: %s", path.p);
 			buf_free(&path);
 			return -1;
 		}
 		close(fd);
 	} else {
 		if (mkdtemp(path.p) == NULL) {
-			warn("--fifo: %s", path.p);
+			msg_warn("--fifo: %s", path.p);
 			buf_free(&path);
 			return -1;
 		}
 		buf_adds(&path, FIFO_NAME);
 		if (mkfifo(path.p, 0600) != 0) {
-			warn("--fifo: %s", path.p);
+			msg_warn("--fifo: %s", path.p);
 			path.p[path.len - strlen(FIFO_NAME)] = '\0';
 			rmdir(path.p);
 			buf_free(&path);
@@ -98,12 +98,12 @@ remove_temp(struct jobin *in)
 	if (in->path == NULL)
 		return;
 	if (unlink(in->path) != 0 && errno != ENOENT)
-		warn("%s", in->path);
+		msg_warn("%s", in->path);
 	if (in->kind == JOBIN_FIFO &&
 	    (slash = strrchr(in->path, '/')) != NULL) {
 		*slash = '\0';
 		if (rmdir(in->path) != 0)
-			warn("%s", in->path);
+			msg_warn("%s", in->path);
 	}
 	free(in->path);
 	in->path = NULL;
@@ -227,7 +227,7 @@ write_file(const struct jobin *in)
 	if (close(fd) != 0 && e == 0)
 		e = errno;
 	if (e != 0)
-		warnx("--cat: %s: %s", in->path, strerror(e));
+		msg_warnx("--cat: %s: %s", in->path, strerror(e));
 	return e;
 }
 

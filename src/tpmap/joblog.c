@@ -75,7 +75,7 @@ joblog_open(const char *path, int append, enum joblog_format fmt)
 	 * anything but tpmap. */
 	if (append && (have = existing_format(path)) >= 0 &&
 	    have != (int)fmt) {
-		warnx("--joblog %s: a %s log; not appending %s rows to it",
+		msg_warnx("--joblog %s: a %s log; not appending %s rows to it",
 		    path, have == JOBLOG_JSON ? "JSON" : "tab-separated",
 		    fmt == JOBLOG_JSON ? "JSON" : "tab-separated");
 		return NULL;
@@ -83,12 +83,12 @@ joblog_open(const char *path, int append, enum joblog_format fmt)
 	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
 	    (append ? 0 : O_TRUNC), 0666);
 	if (fd < 0) {
-		warn("--joblog %s", path);
+		msg_warn("--joblog %s", path);
 		return NULL;
 	}
 	if (fmt == JOBLOG_TSV && fstat(fd, &st) == 0 && st.st_size == 0 &&
 	    (e = write_full(fd, header, sizeof(header) - 1) == 0 ? 0 : errno) != 0) {
-		warnx("--joblog %s: %s", path, strerror(e));
+		msg_warnx("--joblog %s: %s", path, strerror(e));
 		close(fd);
 		return NULL;
 	}
@@ -318,7 +318,7 @@ joblog_write(struct joblog *jl, const struct job *j)
 		(void)ftruncate(jl->fd, end);
 	if (e != 0 && !jl->failed) {
 		jl->failed = 1;
-		warnx("--joblog %s: %s", jl->path, strerror(e));
+		msg_warnx("--joblog %s: %s", jl->path, strerror(e));
 	}
 	buf_free(&b);
 	return e;
@@ -679,7 +679,7 @@ joblog_read(const char *path,
 	if ((fp = fopen(path, "re")) == NULL) {
 		if (errno == ENOENT)
 			return 0;
-		warn("--joblog %s", path);
+		msg_warn("--joblog %s", path);
 		return -1;
 	}
 	while ((len = getline(&line, &cap, fp)) > 0) {

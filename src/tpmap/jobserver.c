@@ -267,7 +267,7 @@ jobserver_open(const char *makeflags)
 	if (bad != NULL) {
 		/* make leaves MAKEFLAGS to recipes without + but closes the
 		 * descriptors: say what to do about it. */
-		warnx("%s in MAKEFLAGS: %s; not using the make jobserver%s",
+		msg_warnx("%s in MAKEFLAGS: %s; not using the make jobserver%s",
 		    opt, bad, strncmp(val, "fifo:", 5) != 0 &&
 		    strstr(bad, "not open") != NULL ?
 		    " (mark the make recipe with +)" : "");
@@ -385,7 +385,7 @@ jobserver_acquire(struct jobserver *js, int *token)
 		if (got < 0) {
 			/* Go on with the implicit slot alone. */
 			js->broken = 1;
-			warnx("make jobserver: cannot read a token; "
+			msg_warnx("make jobserver: cannot read a token; "
 			    "taking no more");
 		}
 	}

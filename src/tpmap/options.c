@@ -358,9 +358,9 @@ lower_jobs(struct tpmap_opts *o, const char *jobs_arg, long long maxjobs,
 	if (maxjobs >= (long long)o->jobs)
 		return;
 	if (jobs_arg != NULL)
-		warnx("-j %s lowered to %lld: %s", jobs_arg, maxjobs, why);
+		msg_warnx("-j %s lowered to %lld: %s", jobs_arg, maxjobs, why);
 	else
-		warnx("-j %u lowered to %lld: %s", o->jobs, maxjobs, why);
+		msg_warnx("-j %u lowered to %lld: %s", o->jobs, maxjobs, why);
 	o->jobs = (unsigned)maxjobs;
 }
 

@@ -284,7 +284,7 @@ fill_failed(const char *path, int e)
 {
 	unlink(path);
 	errno = e;
-	warn("%s", path);
+	msg_warn("%s", path);
 }
 
 /* Save sp, or p, in a file at path, replacing it (--results).  0, or -1
@@ -296,7 +296,7 @@ save(const char *path, const struct spool *sp, const char *p, size_t n)
 
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0666)) < 0) {
-		warn("%s", path);
+		msg_warn("%s", path);
 		return -1;
 	}
 	if ((e = fill(fd, sp, p, n)) != 0) {
@@ -331,7 +331,7 @@ out_results_dir(const char *dir)
 	int e;
 
 	if (*dir == '\0') {
-		warnx("--results '': no directory named");
+		msg_warnx("--results '': no directory named");
 		return -1;
 	}
 	path = xstrdup(dir);
@@ -346,7 +346,7 @@ out_results_dir(const char *dir)
 	free(path);
 	if (e != 0) {
 		errno = e;
-		warn("--results %s", dir);
+		msg_warn("--results %s", dir);
 		return -1;
 	}
 	return 0;
@@ -415,7 +415,7 @@ emit_files(struct output *out, struct job *j)
 	buf_adds(&path, tmp != NULL && *tmp != '\0' ? tmp : PATH_TMPDIR);
 	buf_adds(&path, "/tpmXXXXXX");
 	if ((fd = mkstemp(path.p)) < 0) {
-		warn("%s", path.p);
+		msg_warn("%s", path.p);
 	} else if ((e = fill(fd, &j->out[0], NULL, 0)) != 0) {
 		fill_failed(path.p, e);
 	} else {
@@ -486,7 +486,7 @@ hold(struct output *out, struct job *j)
 	if (e != 0 && !out->store_warned) {
 		out->store_warned = 1;
 		errno = e;
-		warn("temporary file for held job output");
+		msg_warn("temporary file for held job output");
 	}
 	if (e != 0) {
 		j->heldmem = j->out[0].mem.len + j->out[1].mem.len;

@@ -141,17 +141,17 @@ recsep_init(struct recsep *rs, const struct tpmap_opts *o)
 	buf_adds(&pat, start);
 	buf_addc(&pat, '\0');
 	if (pat.len == 1) {
-		warnx("--regexp: --recend and --recstart are both empty");
+		msg_warnx("--regexp: --recend and --recstart are both empty");
 		rc = -1;
 	} else if (perlre_compile_flags(&rs->re, pat.p,
 	    REG_EXTENDED | REG_NEWLINE, msg, sizeof(msg)) != 0) {
-		warnx("--recend '%s' --recstart '%s': %s", end, start, msg);
+		msg_warnx("--recend '%s' --recstart '%s': %s", end, start, msg);
 		rc = -1;
 	}
 #else
 	/* XXX: blocks hold any byte, NUL included: without REG_STARTEND
 	 * the regex would stop at the first NUL. */
-	warnx("--regexp is not supported on this system");
+	msg_warnx("--regexp is not supported on this system");
 	rc = -1;
 #endif
 	buf_free(&pat);
@@ -351,7 +351,7 @@ header_init(struct header *h, const char *arg)
 	h->isre = 1;
 	if (perlre_compile_flags(&h->re, arg, REG_EXTENDED | REG_NEWLINE,
 	    msg, sizeof(msg)) != 0) {
-		warnx("--header '%s': %s", arg, msg);
+		msg_warnx("--header '%s': %s", arg, msg);
 		h->isre = 0;
 		return -1;
 	}
@@ -417,7 +417,7 @@ pipe_read(struct pipesrc *r, size_t n)
 	while ((got = read(r->fd, r->buf + r->len, n)) < 0 && errno == EINTR)
 		;
 	if (got < 0) {
-		warn("stdin");
+		msg_warn("stdin");
 		return -1;
 	}
 	r->len += (size_t)got;
@@ -551,7 +551,7 @@ pipe_next(struct source *src, struct job **jp)
 			r->bs = r->bs + (r->bs * 3 + 9) / 10 + 1;
 			if (r->bs > BLOCK_MAX)
 				r->bs = BLOCK_MAX;
-			warnx("Warning: A record was longer than %zu. "
+			msg_warnx("Warning: A record was longer than %zu. "
 			    "Increasing to --blocksize %zu.", old, r->bs);
 		}
 		r->written = 0;
@@ -756,11 +756,11 @@ part_open(struct partsrc *r, struct partfile *pf, const char *path)
 
 	if ((pf->fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 ||
 	    fstat(pf->fd, &st) != 0) {
-		warn("%s", path);
+		msg_warn("%s", path);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		warnx("%s: --pipepart needs a regular file", path);
+		msg_warnx("%s: --pipepart needs a regular file", path);
 		return -1;
 	}
 	pf->size = st.st_size;

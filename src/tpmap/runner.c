@@ -217,10 +217,10 @@ no_descriptors(struct runner *r, struct job *j, int e)
 		return;
 	if (e == EMFILE && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
 	    rl.rlim_cur != RLIM_INFINITY)
-		warnx("cannot start job %llu: %s (ulimit -n %lld)", j->seq,
+		msg_warnx("cannot start job %llu: %s (ulimit -n %lld)", j->seq,
 		    strerror(e), (long long)rl.rlim_cur);
 	else
-		warnx("cannot start job %llu: %s", j->seq, strerror(e));
+		msg_warnx("cannot start job %llu: %s", j->seq, strerror(e));
 	stop(r, STOP_FATAL);
 }
 
@@ -233,7 +233,7 @@ attempts(struct runner *r, struct job *j)
 
 	/* It never starts: a failure, counted and logged as one. */
 	if (j->refused != NULL) {
-		warnx("job %llu not run: %s", j->seq, j->refused);
+		msg_warnx("job %llu not run: %s", j->seq, j->refused);
 		return;
 	}
 	for (n = 1; n <= r->o->retries; n++) {
@@ -252,7 +252,7 @@ attempts(struct runner *r, struct job *j)
 			break;
 		}
 		if (e != 0)
-			warnx("cannot start job %llu: %s", j->seq,
+			msg_warnx("cannot start job %llu: %s", j->seq,
 			    strerror(e));
 		if (!report_failed(j) || j->terminated ||
 		    atomic_load(&r->stopping))
@@ -642,8 +642,18 @@ watch_stdout(void *arg)
 	pfd[0].events = 0;	/* POLLERR and POLLHUP need no asking */
 	pfd[1].fd = r->watch_wake[0];
 	pfd[1].events = POLLIN;
-	while (poll(pfd, 2, -1) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, 2, -1) >= 0)
+			break;
+		/* A shortage (ENOMEM) may pass: look again until the run
+		 * ends.  Meanwhile a gone reader is seen at the next write. */
+		if (errno != EINTR) {
+			if (atomic_load(&r->torn_down))
+				return NULL;
+			nap_ms(100);
+		}
+	}
 	if ((pfd[0].revents & (POLLERR | POLLHUP)) &&
 	    !atomic_load(&r->torn_down))
 		stop_and_cancel(r, STOP_OUTPUT);
@@ -751,7 +761,7 @@ runner_submit(struct runner *r, struct job *j)
 	/* Turns have no gaps: a job that was never submitted takes none. */
 	j->turn = r->turns;
 	if ((e = tp_submit(r->ex, run_job, j, NULL)) != 0) {
-		warnx("cannot submit job %llu: %s", j->seq, strerror(e));
+		msg_warnx("cannot submit job %llu: %s", j->seq, strerror(e));
 		job_to(j, JOB_SKIPPED);
 		finisher_push(r, j);
 		return 255;
@@ -786,7 +796,7 @@ runner_dry_run(struct runner *r, struct job *j)
 	if (j->refused != NULL) {
 		/* Not printed: the line would run with the value left out.
 		 * Nothing else reports in a dry run; the status counts it. */
-		warnx("job %llu not run: %s", j->seq, j->refused);
+		msg_warnx("job %llu not run: %s", j->seq, j->refused);
 		(void)report_job(j, &r->o->halt, 0, &matched);
 		job_free(j);
 		return;
@@ -918,7 +928,7 @@ runner_finish(struct runner *r, int status)
 		die_of(why);
 	if (e != 0 && e != EPIPE) {
 		errno = e;
-		warn("write error");
+		msg_warn("write error");
 		return 255;
 	}
 	/* Die as a filter does when its reader goes. */
@@ -927,7 +937,7 @@ runner_finish(struct runner *r, int status)
 	/* Said last, after the reasons, as GNU parallel's "Output is
 	 * incomplete". */
 	if (nlost > 0) {
-		warnx("output is incomplete: the output of %llu job%s could "
+		msg_warnx("output is incomplete: the output of %llu job%s could "
 		    "not be %s", nlost, nlost == 1 ? "" : "s",
 		    nunread == nlost ? "read" : nunread > 0 ?
 		    "read or written" : "written");

@@ -459,16 +459,6 @@ out:
 	return e;
 }
 
-/* Sleep ms milliseconds, signals or not. */
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-		;
-}
-
 /* The job's output could not all be read: say so (once per job) and
  * mark it lost, so that the run does not succeed without it. */
 static void
@@ -476,7 +466,7 @@ unread(struct job *j, const char *what, int e)
 {
 	if (!j->unread) {
 		errno = e;
-		warn("job %llu: %s", j->seq, what);
+		msg_warn("job %llu: %s", j->seq, what);
 	}
 	j->unread = 1;
 }
@@ -498,7 +488,7 @@ drain(struct spawn_ctx *sc, struct job *j, int i, int fd)
 	}
 	if (e != 0 && !atomic_exchange(&sc->spill_warned, 1)) {
 		errno = e;
-		warn("temporary file for job output");
+		msg_warn("temporary file for job output");
 	}
 	return eof;
 }
@@ -765,7 +755,7 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	while (reaped < 0 && errno == EINTR);
 	if (reaped <= 0) {
 		if (gaveup)
-			warnx("job %llu still runs after the --termseq "
+			msg_warnx("job %llu still runs after the --termseq "
 			    "sequence; left running as process group %ld",
 			    j->seq, (long)pid);
 		st = -1;

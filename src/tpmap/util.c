@@ -215,6 +215,62 @@ write_full(int fd, const void *p, size_t n)
 }
 
 void
+nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* "tpmap: ", the message, ": strerror(e)" when e, a newline: one write. */
+static void
+msg_write(int e, const char *fmt, va_list ap)
+{
+	char line[4096];
+	size_t n;
+	int k;
+
+	memcpy(line, "tpmap: ", 7);
+	n = 7;
+	k = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	n = k < 0 ? n : n + (size_t)k < sizeof(line) - 1 ?
+	    n + (size_t)k : sizeof(line) - 2;
+	if (e != 0) {
+		k = snprintf(line + n, sizeof(line) - n - 1, ": %s",
+		    strerror(e));
+		n = k < 0 ? n : n + (size_t)k < sizeof(line) - 1 ?
+		    n + (size_t)k : sizeof(line) - 2;
+	}
+	line[n++] = '\n';
+	(void)write_full(2, line, n);
+}
+
+void
+msg_warn(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	msg_write(e, fmt, ap);
+	va_end(ap);
+	errno = e;
+}
+
+void
+msg_warnx(const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	msg_write(0, fmt, ap);
+	va_end(ap);
+	errno = e;
+}
+
+void
 util_bug(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;

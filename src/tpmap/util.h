@@ -57,6 +57,9 @@ double now_mono(void);
 /* The value of hex digit c, or -1. */
 int hexval(int c);
 
+/* Sleep ms milliseconds, signals or not. */
+void nap_ms(long ms);
+
 /* write(2) all n bytes of p to fd, again after EINTR and short writes;
  * 0, or -1 with errno. */
 int write_full(int fd, const void *p, size_t n);
@@ -66,6 +69,15 @@ int write_full(int fd, const void *p, size_t n);
  * a write end leaked into that job would hold our EOF back until it
  * exits.  0 or an errno value. */
 int cloexec_pipe(int fd[2]);
+
+/*
+ * warn(3) and warnx(3), the message written with one write(2).  Worker
+ * threads report at the same moment, and glibc writes an unbuffered
+ * stderr piece by piece without holding it: two messages could mix on one
+ * line.  errno is kept.
+ */
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Abort with a message and a core: an invariant of the program is
  * broken, and going on could lose or duplicate output. */
