@@ -578,6 +578,7 @@ ab
 # them whatever the quotes: a[$(touch pwned)] as a value ran it.
 @test "in arithmetic an integer goes in as it is; any other value fails its job" {
 	local t
+	export TPMAP_SHELL=/bin/bash	# let, (( )), [[ ]], arrays
 	cd "$TMP"
 	printf '%s\0' 3 -2 0x10 'a[$(touch pwned)]' '' '1 + 1' >in
 	for t in 'echo $(( {} * 2 ))' 'echo $(( "{}" * 2 ))' '(( x = {} * 2 )); echo $x' \
@@ -596,6 +597,7 @@ tpmap: job 6 not run: the value '1 + 1' is not an integer, and the command evalu
 }
 
 @test "[[ -eq ]] operands, subscripts and offsets are arithmetic; [[ == ]] and declare -A subscripts are not" {
+	export TPMAP_SHELL=/bin/bash	# let, (( )), [[ ]], arrays
 	cd "$TMP"
 	run -1 --separate-stderr tpmap -k -j1 '[[ {} -eq 1 ]] && echo one; [[ 1 -lt "{}" ]] && echo more; true' ::: 1 2 'a[$(touch pwned)]'
 	[ "$output" = $'one\nmore' ]
@@ -696,6 +698,6 @@ y>
 	run -255 --separate-stderr tpmap 'cat <<{}' ::: 1
 	[ "$stderr" = "tpmap: a replacement string in a here-document's delimiter" ]
 	# A here-string is a word like any other, << in arithmetic a shift.
-	run -0 --separate-stderr tpmap 'cat <<< {}; echo $((1<<2))' ::: 'a b'
+	TPMAP_SHELL=/bin/bash run -0 --separate-stderr tpmap 'cat <<< {}; echo $((1<<2))' ::: 'a b'
 	[ "$output" = $'a b\n4' ]
 }

@@ -243,7 +243,9 @@ msg_write(int e, const char *fmt, va_list ap)
 		    n + (size_t)k : sizeof(line) - 2;
 	}
 	line[n++] = '\n';
-	(void)write_full(2, line, n);
+	/* It may be all the user hears of a failure: a second try. */
+	if (write_full(2, line, n) != 0 && errno != EPIPE)
+		(void)write_full(2, line, n);
 }
 
 void
