@@ -132,7 +132,7 @@ CLI_OBJ = src/tpmap/main.o src/tpmap/options.o src/tpmap/optparse.o \
 	src/tpmap/progress.o src/tpmap/jobserver.o src/tpmap/job.o \
 	src/tpmap/spool.o src/tpmap/build.o src/tpmap/source.o \
 	src/tpmap/runner.o src/tpmap/pace.o src/tpmap/jobin.o \
-	src/tpmap/pipesrc.o
+	src/tpmap/pipesrc.o src/tpmap/stream.o src/tpmap/spread.o
 HELPERS = tests/helpers/tp-driver tests/helpers/tp-driver-so \
 	tests/helpers/showargs tests/helpers/peakrss tests/helpers/cgroup-cpus
 BENCH = bench/tp-bench bench/floor bench/measure

@@ -76,7 +76,8 @@ _tpmap()
 			--resume-failed --retries --retry-failed --shuf --termseq
 			--timeout --pipe --spreadstdin --pipepart --block
 			--block-size --blocksize --recend --recstart --regexp
-			--rrs --remove-rec-sep --removerecsep --cat --fifo' -- "$cur"))
+			--rrs --remove-rec-sep --removerecsep --cat --fifo
+			--round-robin --round --tee' -- "$cur"))
 		return
 	fi
 	COMPREPLY=($(compgen -c -- "$cur"))

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 # --pipe and --pipepart: input cut into blocks at record boundaries, each
-# block one job's stdin.  Outputs are exact (-k); the cases that GNU
+# block one job's stdin; --round-robin and --tee: streams of it given to
+# a fixed set of running jobs.  Outputs are exact (-k); the cases that GNU
 # parallel prints the same way are also in the differential table
-# (tests/compat/cases.txt, section pipe).  The memory test reads
+# (tests/compat/cases.txt, sections pipe, pipepart and stream).  The memory test reads
 # TPMAP_PIPE_MIB MiB (64 here; the CI's stress pass gives 2 GiB).
 
 load test_helper
@@ -336,4 +337,87 @@ tmpdir_private() {
 	run -1 --separate-stderr bash -c 'seq 3 | tpmap --pipe --fifo -N1 -k "cat {}; [ {#} != 2 ]"'
 	[ "$output" = "$(printf '1\n2\n3')" ]
 	[ "$(ls -A "$TMPDIR")" = "" ]
+}
+
+# --round-robin and --tee: a fixed set of jobs reading streams.
+
+@test "--round-robin starts -j jobs and gives every record to exactly one" {
+	seq 200000 >"$TMP/f"
+	run -0 --separate-stderr bash -c 'tpmap --round-robin -j3 --block 4k "echo started >&2; cat" <"$TMP/f" | sort -n | cmp - "$TMP/f" && echo same'
+	[ "$output" = same ]
+	[ "$stderr" = $'started\nstarted\nstarted' ]
+}
+
+@test "--round-robin: a slow job gets fewer blocks; --joblog's Send adds up to the input" {
+	seq 100000 >"$TMP/f"
+	# Job 1 waits for job 2 to have taken the whole input.
+	mkfifo "$TMP/done"
+	run -0 --separate-stderr tpmap --round-robin -j2 --block 1k -k --joblog "$TMP/log" \
+		'if [ {#} = 1 ]; then cat "$TMP/done" >/dev/null; wc -l; else wc -l; echo >"$TMP/done"; fi' <"$TMP/f"
+	[ "$(printf '%s\n' "$output" | awk '{ s += $1 } END { print s }')" = 100000 ]
+	# Job 1 took at most its first block and the one in its pipe.
+	[ "$(printf '%s\n' "$output" | head -1)" -lt 50000 ]
+	[ "$(awk 'NR > 1 { s += $5 } END { print s }' "$TMP/log")" = "$(wc -c <"$TMP/f")" ]
+}
+
+@test "--round-robin: when every job has ended, tpmap says so and stops reading" {
+	# Each job left a block unread: both count as failed (SIGPIPE).
+	run -2 --separate-stderr bash -c 'yes | tpmap --round-robin -j2 --block 1k "head -c 1 >/dev/null"'
+	[ "$stderr" = "tpmap: --round-robin: every job has ended; the rest of the input is not read" ]
+}
+
+@test "--tee gives all of stdin to every job; a job that stops reading early is no failure" {
+	seq 300000 >"$TMP/f"
+	run -0 --separate-stderr tpmap --tee -j3 -k --tag --joblog "$TMP/log" \
+		'case {} in head) head -1;; *) md5sum;; esac' ::: head a b <"$TMP/f"
+	sum=$(md5sum <"$TMP/f")
+	[ "$output" = "head	1
+a	$sum
+b	$sum" ]
+	[ "$(awk 'NR > 1 { print $5 }' "$TMP/log" | sort -n | tail -1)" = "$(wc -c <"$TMP/f")" ]
+}
+
+@test "--tee needs every job running at once, and ::: values" {
+	run -255 --separate-stderr tpmap --tee -j2 wc ::: a b c </dev/null
+	[ "$stderr" = "tpmap: --tee: 3 jobs run at once, but -j is 2: give -j 3 or more, or -j 0" ]
+	run -255 --separate-stderr tpmap --tee wc </dev/null
+	[ "$stderr" = "tpmap: --tee: give the jobs' values with ::: or :::: (stdin is what every job reads)" ]
+	run -0 --separate-stderr tpmap --tee -j0 -k 'wc -c' ::: a b c </dev/null
+	[ "$output" = $'0\n0\n0' ]
+}
+
+@test "--round-robin and --tee refuse what a stream cannot be" {
+	run -255 --separate-stderr tpmap --round-robin --retries 2 wc </dev/null
+	[ "$stderr" = "tpmap: --round-robin cannot be combined with --retries: a job's input is not kept to be given again" ]
+	run -255 --separate-stderr tpmap --tee --cat wc ::: a </dev/null
+	[ "$stderr" = "tpmap: --tee cannot be combined with --cat" ]
+	run -255 --separate-stderr tpmap --round-robin --pipepart -a /dev/null wc
+	[ "$stderr" = "tpmap: --round-robin cannot be combined with --pipepart" ]
+	run -255 --separate-stderr tpmap --round-robin --tee wc ::: a </dev/null
+	[ "$stderr" = "tpmap: --round-robin and --tee cannot be combined" ]
+}
+
+@test "--dry-run with --round-robin or --tee prints the jobs and leaves stdin unread" {
+	seq 3 >"$TMP/f"
+	run -0 --separate-stderr bash -c '{ tpmap --dry-run --round-robin -j2 wc -l; cat; } <"$TMP/f"'
+	[ "$output" = $'wc -l\nwc -l\n1\n2\n3' ]
+	run -0 --separate-stderr bash -c '{ tpmap --dry-run --tee -j2 wc {} ::: -l -c; cat; } <"$TMP/f"'
+	[ "$output" = $'wc -l\nwc -c\n1\n2\n3' ]
+}
+
+@test "memory: --round-robin and --tee over a large input stay within blocks x jobs" {
+	mib=${TPMAP_PIPE_MIB:-64}
+	run -0 --separate-stderr bash -c '
+		yes 0123456789abcdef | head -c $(($1 << 20)) |
+			peakrss tpmap --round-robin --block 4M -j2 wc -l 3>"$TMP/rss" |
+			awk "{ s += \$1 } END { print s }"' _ "$mib"
+	[ "$output" = $(((mib << 20) / 17)) ]
+	peak_below $((4 * 4096 + 8192))
+	run -0 --separate-stderr bash -c '
+		yes 0123456789abcdef | head -c $(($1 << 20)) |
+			peakrss tpmap --tee -j2 -k "wc -l" ::: a b 3>"$TMP/rss"' _ "$mib"
+	[ "$output" = "$(((mib << 20) / 17))
+$(((mib << 20) / 17))" ]
+	# 1 MiB held per job, a chunk being read, a few MiB of program.
+	peak_below $((4096 + 8192))
 }

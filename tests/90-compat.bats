@@ -36,7 +36,7 @@ copy_table() {
 # The sections tested below, in table order.
 SECTIONS='stdin arg-file sources link delimiters max-args colsep header csv
 replacement commands quote jobs env order tag dry-run verbose results files
-exit hostile pipe pipepart'
+exit hostile pipe pipepart stream'
 
 @test "every section of the table has its own test here" {
 	run -0 "$RUN" --list "$CASES"
@@ -121,3 +121,4 @@ exit hostile pipe pipepart'
 @test "hostile data stays data as in GNU parallel" { compat hostile; }
 @test "--pipe cuts stdin into blocks as GNU parallel does" { compat pipe; }
 @test "--pipepart cuts a file into ranges as GNU parallel does" { compat pipepart; }
+@test "--round-robin and --tee stream stdin to running jobs as GNU parallel does" { compat stream; }

@@ -19,6 +19,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 
 #include "jobin.h"
 #include "pathnames.h"
+#include "stream.h"
 #include "util.h"
 
 /* The FIFO's name in its private directory. */
@@ -47,6 +49,17 @@ jobin_new(const char *head, size_t headlen, char *mem, size_t n)
 	in->len = n;
 	in->fd = -1;
 	in->kind = JOBIN_PIPE;
+	return in;
+}
+
+struct jobin *
+jobin_new_stream(const char *head, size_t headlen, struct stream *st)
+{
+	struct jobin *in;
+
+	in = jobin_new(head, headlen, NULL, 0);
+	in->kind = JOBIN_STREAM;
+	in->st = st;
 	return in;
 }
 
@@ -114,6 +127,9 @@ jobin_free(struct jobin *in)
 {
 	if (in == NULL)
 		return;
+	/* A job that never ran takes no more of its stream. */
+	if (in->kind == JOBIN_STREAM)
+		stream_close(in->st);
 	remove_temp(in);
 	if (in->pool != NULL)
 		blockpool_put(in->pool, in->mem, in->cap);
@@ -254,7 +270,8 @@ jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd)
 
 	f->in = in;
 	f->pos = 0;
-	f->fd = -1;
+	f->fd = f->pollfd = -1;
+	f->pollev = POLLOUT;
 	f->broken = 0;
 	f->opening = 0;
 	f->wakefd = f->wfd = -1;
@@ -274,10 +291,14 @@ jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd)
 			return e;
 		}
 		f->opening = 1;
+		f->pollfd = f->fd;
+		f->pollev = POLLOUT;
 		return 0;
 	}
 	fcntl(p[1], F_SETFL, O_NONBLOCK);
 	f->fd = p[1];
+	f->pollfd = f->fd;
+	f->pollev = POLLOUT;
 	*childfd = p[0];
 	return 0;
 }
@@ -321,9 +342,11 @@ jobin_close(struct jobin_feed *f)
 		if (f->pos < jobin_size(f->in))
 			f->broken = 1;
 	}
+	if (f->in->kind == JOBIN_STREAM)
+		stream_close(f->in->st);
 	if (f->fd >= 0)
 		close(f->fd);
-	f->fd = -1;
+	f->fd = f->pollfd = -1;
 }
 
 /* Copy up to n bytes of the file range from offset off into the pipe:
@@ -353,6 +376,47 @@ copy_range(int from, off_t off, int to, size_t n)
 	return write(to, buf, (size_t)r);
 }
 
+/* jobin_write of a stream: the header, then each chunk as it comes. */
+static int
+stream_write(struct jobin_feed *f)
+{
+	const struct jobin *in = f->in;
+	const char *p;
+	size_t n;
+	ssize_t w;
+	int r;
+
+	stream_woken(in->st);
+	for (;;) {
+		if (f->pos < in->headlen) {
+			p = in->head + f->pos;
+			n = in->headlen - f->pos;
+		} else if ((r = stream_peek(in->st, &p, &n)) == 0) {
+			break;
+		} else if (r < 0) {
+			f->pollfd = stream_wakefd(in->st);
+			f->pollev = POLLIN;
+			return 0;
+		}
+		if ((w = write(f->fd, p, n)) < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN) {
+			f->pollfd = f->fd;
+			f->pollev = POLLOUT;
+			return 0;
+		}
+		if (w <= 0) {
+			f->broken = errno == EPIPE && !in->partial_ok;
+			break;
+		}
+		if (f->pos >= in->headlen)
+			stream_done(in->st, (size_t)w);
+		f->pos += (size_t)w;
+	}
+	jobin_close(f);
+	return 1;
+}
+
 int
 jobin_write(struct jobin_feed *f)
 {
@@ -361,6 +425,8 @@ jobin_write(struct jobin_feed *f)
 	size_t total = end2 + in->flen;
 	ssize_t w;
 
+	if (in->kind == JOBIN_STREAM)
+		return stream_write(f);
 	if (f->opening && fifo_opened(f) != 0) {
 		f->broken = total > 0;
 		jobin_close(f);

@@ -18,6 +18,9 @@
  * (the open blocks until the job opens it for reading), so that the
  * worker's poll loop goes on meanwhile.  The job's stdin is then
  * /dev/null.  jobin_free removes the file, or the FIFO and its directory.
+ *
+ * With --round-robin and --tee the job's stdin is a stream (stream.h):
+ * the header, then chunks given while the job runs, until the input ends.
  */
 #ifndef TPMAP_JOBIN_H
 #define TPMAP_JOBIN_H
@@ -27,11 +30,13 @@
 #include <sys/types.h>
 
 struct blockpool;
+struct stream;
 
 enum jobin_kind {
 	JOBIN_PIPE,		/* into the job's stdin */
 	JOBIN_CAT,		/* into a file, --cat */
-	JOBIN_FIFO		/* through a named pipe, --fifo */
+	JOBIN_FIFO,		/* through a named pipe, --fifo */
+	JOBIN_STREAM		/* a stream, --round-robin, --tee */
 };
 
 struct jobin {
@@ -46,6 +51,8 @@ struct jobin {
 	size_t flen;
 	enum jobin_kind kind;
 	char *path;		/* --cat's file, --fifo's FIFO, owned */
+	struct stream *st;	/* JOBIN_STREAM: borrowed from its set */
+	int partial_ok;		/* --tee: a job may stop reading early */
 };
 
 /*
@@ -68,6 +75,8 @@ struct jobin_feed {
 	const struct jobin *in;
 	size_t pos;		/* bytes written so far */
 	int fd;			/* the pipe's write end, or -1 once done */
+	int pollfd;		/* what to poll before writing again ... */
+	short pollev;		/* ... for these events */
 	int broken;		/* the job stopped reading before the end */
 	/* --fifo: fd is first the read end of a pipe whose write end the
 	 * opener thread closes once its open(2) of the FIFO returns; the
@@ -84,6 +93,11 @@ struct jobin_feed {
 struct jobin *jobin_new(const char *head, size_t headlen, char *mem,
     size_t n);
 void jobin_free(struct jobin *in);
+
+/* A jobin whose block is the stream st, after the header head; both
+ * borrowed. */
+struct jobin *jobin_new_stream(const char *head, size_t headlen,
+    struct stream *st);
 
 /* Make in's file (--cat, kind JOBIN_CAT) or FIFO in a new directory
  * (--fifo, JOBIN_FIFO) in $TMPDIR, its name in in->path.  0, or -1
@@ -102,7 +116,8 @@ int jobin_open(struct jobin_feed *f, const struct jobin *in, int *childfd);
 
 /* Write what the pipe takes now.  Returns 1 when the writing is over
  * (all given, or the job stopped reading), the pipe closed; 0 while more
- * is to come.  Never blocks. */
+ * is to come: poll f->pollfd for f->pollev, then call it again.  Never
+ * blocks.  f->pos counts the bytes written. */
 int jobin_write(struct jobin_feed *f);
 
 /* Stop writing (the job ended) and close the pipe; f->fd may be -1.

@@ -58,7 +58,8 @@ may_run_alone(const struct tpmap_opts *o)
 	size_t i;
 
 	if (o->dry_run || o->in.nsources == 0 || o->bar || o->eta ||
-	    o->progress || o->resume || o->resume_failed || o->retry_failed)
+	    o->progress || o->resume || o->resume_failed || o->retry_failed ||
+	    o->tee)
 		return 0;
 	for (i = 0; i < o->in.nsources; i++)
 		if (o->in.sources[i].kind != INPUT_WORDS)
@@ -201,8 +202,10 @@ main(int argc, char *argv[])
 	 * give no arguments. */
 	names = NULL;
 	nnames = 0;
-	if (o.pipe && src == NULL) {
+	if (o.pipe && !o.tee && src == NULL) {
 		src = o.pipepart ? source_pipepart(&o) : source_pipe(&o);
+		if (src != NULL && o.round_robin)
+			src = source_roundrobin(&o, src);
 		if (src == NULL)
 			goto out;
 	} else if (input_open(&in, &o.in) != 0) {
@@ -224,9 +227,17 @@ main(int argc, char *argv[])
 	 * its start, for the progress line to know the total at once. */
 	if (src == NULL)
 		src = source_input(&o, in, &b);
+	/* --tee: the values make the jobs, stdin their input. */
+	if (o.tee && !o.retry_failed && (src = source_tee(&o, src)) == NULL) {
+		build_release(&b);
+		goto out;
+	}
 	if (o.shuf)
 		srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-	if (!o.retry_failed && (o.shuf || o.halt.percent > 0))
+	/* Streamed jobs must all be out before the input is read. */
+	if (o.round_robin || o.tee)
+		;
+	else if (!o.retry_failed && (o.shuf || o.halt.percent > 0))
 		src = source_all(src, o.shuf);
 	else if ((o.bar || o.eta || o.progress) && !o.retry_failed &&
 	    o.total_jobs == 0 && input_at_hand(&o))

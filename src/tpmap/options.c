@@ -48,6 +48,8 @@ enum {
 	OPT_MEMFREE,
 	OPT_CAT,
 	OPT_FIFO,
+	OPT_ROUNDROBIN,
+	OPT_TEE,
 	OPT_PIPE,
 	OPT_PIPEPART,
 	OPT_RECEND,
@@ -128,6 +130,9 @@ static const struct option longopts[] = {
 	{ "pipepart", no_argument, NULL, OPT_PIPEPART },
 	{ "cat", no_argument, NULL, OPT_CAT },
 	{ "fifo", no_argument, NULL, OPT_FIFO },
+	{ "round-robin", no_argument, NULL, OPT_ROUNDROBIN },
+	{ "round", no_argument, NULL, OPT_ROUNDROBIN },
+	{ "tee", no_argument, NULL, OPT_TEE },
 	{ "recend", required_argument, NULL, OPT_RECEND },
 	{ "recstart", required_argument, NULL, OPT_RECSTART },
 	{ "regexp", no_argument, NULL, OPT_REGEXP },
@@ -183,6 +188,9 @@ usage(FILE *fp)
 "      --pipepart          give each job a part of the -a file as its stdin\n"
 "      --cat               give each job its block as a temporary file {}\n"
 "      --fifo              give each job its block through a named pipe {}\n"
+"      --round-robin, --round  start -j jobs and deal each block to the one\n"
+"                          with the least input still to read\n"
+"      --tee               give all of stdin to every job (one per ::: value)\n"
 "      --block, --block-size, --blocksize SIZE  blocks of about SIZE\n"
 "                          (K M G: 1024-based, k m g: 1000-based;\n"
 "                          default 1M); -N: N per job slot\n"
@@ -450,6 +458,39 @@ opts_check_pipe(struct tpmap_opts *o)
 		    "else)");
 }
 
+/*
+ * --round-robin and --tee give running jobs a stream (both imply --pipe,
+ * as in GNU parallel).  A stream cannot be given again (--retries), nor
+ * be a file (--cat, --fifo), and --pipepart's ranges are not streamed.
+ */
+static void
+opts_check_stream(struct tpmap_opts *o)
+{
+	const char *opt = o->tee ? "--tee" : "--round-robin";
+	size_t i;
+
+	if (o->round_robin && o->tee)
+		errx(255, "--round-robin and --tee cannot be combined");
+	if (o->pipepart || o->cat || o->fifo)
+		errx(255, "%s cannot be combined with %s", opt,
+		    o->pipepart ? "--pipepart" : o->cat ? "--cat" : "--fifo");
+	if (o->retries > 1)
+		errx(255, "%s cannot be combined with --retries: a job's "
+		    "input is not kept to be given again", opt);
+	o->pipe = 1;
+	if (!o->tee)
+		return;
+	/* stdin is the data: the jobs come from ::: and :::: files. */
+	for (i = 0; i < o->in.nsources; i++)
+		if (o->sources[i].kind == INPUT_STDIN ||
+		    (o->sources[i].kind == INPUT_FILE &&
+		    strcmp(o->sources[i].path, "-") == 0))
+			break;
+	if (o->in.nsources == 0 || i < o->in.nsources)
+		errx(255, "--tee: give the jobs' values with ::: or :::: "
+		    "(stdin is what every job reads)");
+}
+
 static int
 is_sep(const char *a)
 {
@@ -645,6 +686,12 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 		case OPT_FIFO:
 			o->fifo = 1;
 			break;
+		case OPT_ROUNDROBIN:
+			o->round_robin = 1;
+			break;
+		case OPT_TEE:
+			o->tee = 1;
+			break;
 		case OPT_RECEND:
 			o->recend = optarg;
 			break;
@@ -773,6 +820,8 @@ opts_parse(struct tpmap_opts *o, int argc, char *argv[])
 
 	/* Combinations, checked once.  GNU parallel runs no job at all for
 	 * --cat or --fifo without --pipe: refused here instead. */
+	if (o->round_robin || o->tee)
+		opts_check_stream(o);
 	if ((o->cat || o->fifo) && !o->pipe)
 		errx(255, "%s needs --pipe or --pipepart",
 		    o->cat ? "--cat" : "--fifo");

@@ -41,6 +41,8 @@ struct tpmap_opts {
 	int pipepart;			/* --pipepart: ranges of the -a files */
 	int cat;			/* --cat: the block as a file, {} */
 	int fifo;			/* --fifo: ... as a named pipe, {} */
+	int round_robin;		/* --round-robin: -j jobs, blocks dealt */
+	int tee;			/* --tee: every job gets all of stdin */
 	long long block;		/* --block: bytes; -N: N blocks per
 					 * job slot (--pipepart); 0: default */
 	const char *recstart;		/* --recstart, or NULL */

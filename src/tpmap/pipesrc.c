@@ -23,7 +23,8 @@
  * --cat and --fifo give the block as a file or a named pipe instead, made
  * here with the job (jobin.c), so that its name is the job's {}.
  *
- * Not here: --round-robin, --tee, --group-by.
+ * --round-robin deals this source's blocks to running jobs (spread.c).
+ * Not here: --group-by.
  */
 #define _GNU_SOURCE	/* memrchr, memmem */
 #include <ctype.h>
@@ -453,9 +454,7 @@ pipe_cut(struct pipesrc *r)
 	return r->eof ? 0 : sep_last(&r->rs, r->buf, r->len);
 }
 
-/* A NEW job whose stdin is in: one empty argument, as GNU parallel's
- * jobs of --pipe have ({} is empty, --tag an empty tag). */
-static struct job *
+struct job *
 block_job(unsigned long long seq, struct jobin *in)
 {
 	struct job *j;
@@ -571,6 +570,15 @@ pipe_free(struct source *src)
 	free(r->buf);
 	blockpool_free(r->pool);
 	free(r);
+}
+
+const char *
+source_pipe_header(struct source *src, size_t *len)
+{
+	struct pipesrc *r = (struct pipesrc *)src;
+
+	*len = r->h.len;
+	return r->h.head;
 }
 
 /* Read the header off the start of the input into r->h. */

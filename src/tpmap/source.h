@@ -15,7 +15,8 @@
  * A source may make a job already SKIPPED: a sequence number that will not
  * run (a row of the log that succeeded), which must still reach output.
  * Blocks of stdin or of a file (--pipe, --pipepart, pipesrc.c) are one
- * more struct source.  Not thread-safe: the main thread alone reads them.
+ * more struct source, and so are the streams of --round-robin and --tee
+ * (spread.c).  Not thread-safe: the main thread alone reads them.
  */
 #ifndef TPMAP_SOURCE_H
 #define TPMAP_SOURCE_H
@@ -56,6 +57,25 @@ struct source *source_ahead(struct source *inner, size_t limit);
 /* --pipe: blocks of stdin, each one job's stdin.  NULL after a message
  * (a bad --recend, --recstart or --header, a read error). */
 struct source *source_pipe(const struct tpmap_opts *o);
+
+/* The header source_pipe read off the start of stdin (--header), *len
+ * its size; NULL when there is none.  Borrowed: it lives as long as src. */
+const char *source_pipe_header(struct source *src, size_t *len);
+
+/* A NEW job whose stdin is in (owned): one empty argument, as GNU
+ * parallel's jobs of --pipe have ({} is empty, --tag an empty tag). */
+struct job *block_job(unsigned long long seq, struct jobin *in);
+
+/* --round-robin: o->jobs jobs, each given the blocks of blocks (a
+ * source_pipe, taken over) while it runs, a block to the job with the
+ * least still to read.  NULL after a message, blocks freed. */
+struct source *source_roundrobin(const struct tpmap_opts *o,
+    struct source *blocks);
+
+/* --tee: the jobs of args (the ::: values, taken over), each given all of
+ * stdin while it runs.  All of them run at once: more than -j is refused.
+ * NULL after a message, args freed. */
+struct source *source_tee(const struct tpmap_opts *o, struct source *args);
 
 /* --pipepart: byte ranges of the -a files, each one job's stdin, which
  * tpmap does not read.  NULL after a message. */

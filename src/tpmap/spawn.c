@@ -558,8 +558,8 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int *outfd,
 		pfd[i].events = POLLIN;
 	pfd[4].fd = sc->watchfd;
 	pfd[4].events = 0;	/* POLLERR and POLLHUP need no asking */
-	pfd[5].fd = feed != NULL ? feed->fd : -1;
-	pfd[5].events = POLLOUT;
+	pfd[5].fd = feed != NULL ? feed->pollfd : -1;
+	pfd[5].events = feed != NULL ? feed->pollev : POLLOUT;
 	nopen = (*outfd >= 0) + (*errfd >= 0);
 	deadline = j->timeout > 0 ? now_mono() + j->timeout : -1;
 	for (;;) {
@@ -639,9 +639,15 @@ collect(struct spawn_ctx *sc, struct job *j, pid_t pid, int *outfd,
 			if (sc->mode == OUT_LINE)
 				out_lines(sc->out, j, i, 0);
 		}
-		if (pfd[5].fd >= 0 && pfd[5].revents != 0 &&
-		    jobin_write(feed))
-			pfd[5].fd = -1;
+		if (pfd[5].fd >= 0 && pfd[5].revents != 0) {
+			if (jobin_write(feed))
+				pfd[5].fd = -1;
+			else {
+				/* A stream waits for its next chunk. */
+				pfd[5].fd = feed->pollfd;
+				pfd[5].events = feed->pollev;
+			}
+		}
 		if (pfd[2].revents != 0)
 			while (read(se->wake[0], drainbuf, sizeof(drainbuf)) > 0)
 				;
@@ -743,6 +749,9 @@ run_once(struct spawn_ctx *sc, struct job *j)
 	    j->in != NULL ? &feed : NULL);
 	if (j->in != NULL)
 		jobin_close(&feed);
+	/* A stream's size is what went in (--joblog's Send). */
+	if (j->in != NULL && j->in->kind == JOBIN_STREAM)
+		j->sent = feed.pos;
 	close_pair(outp);
 	close_pair(errp);
 	/* Forget the pid before reaping it: once reaped it may be reused,
