@@ -609,6 +609,40 @@ tpmap: job 6 not run: the value '1 + 1' is not an integer, and the command evalu
 	[ ! -e pwned ]
 }
 
+@test "arithmetic is found after function, time -p, coproc, quoted builtins and in NAME[i]=" {
+	local t
+	export TPMAP_SHELL=/bin/bash
+	cd "$TMP"
+	for t in 'function f { let x={}; echo $x; }; f' \
+	    '{ time -p [[ {} -eq 3 ]]; } 2>/dev/null && echo 3' \
+	    'coproc { let x={}; }; wait; echo 3' '\let x={}; echo $x' \
+	    '"let" x={}; echo $x' 'declare -i "n"; n={}; echo $n' \
+	    'declare -i n{1,2}; n1={}; echo $n1' 'a=(); a[{}]=3; echo ${a[3]}' \
+	    'declare -a a; declare a[{}]=3; echo ${a[3]}'
+	do
+		run -1 --separate-stderr tpmap -k -j1 "$t" ::: 3 'x[$(touch pwned)]'
+		[ "$output" = 3 ] || { echo "$t: $output"; return 1; }
+		[ "$stderr" = "tpmap: job 2 not run: the value 'x[\$(touch pwned)]' is not an integer, and the command evaluates it as arithmetic" ]
+	done
+	[ ! -e pwned ]
+}
+
+@test "text bash and dash, or bash and tpmap, could read apart is refused" {
+	run -255 --separate-stderr tpmap $'x=$(cat <<EOF\n{}\nEOF)\necho "{}"' ::: 1
+	[ "$stderr" = "tpmap: a line of a here-document that starts with its delimiter (bash may end the body there)" ]
+	run -255 --separate-stderr tpmap "echo \$'it\\'s' {}" ::: 1
+	[ "$stderr" = "tpmap: \\' inside \$'...' (bash and dash read it differently)" ]
+	run -255 --separate-stderr tpmap "echo \$'a{}'" ::: 1
+	[ "$stderr" = "tpmap: a replacement string inside \$'...' (bash and dash read it differently)" ]
+	run -255 --separate-stderr tpmap 'echo $\{}' ::: 1
+	[ "$stderr" = "tpmap: a replacement string after \$\\ (bash would read \$'...')" ]
+	run -255 --separate-stderr tpmap '[[ {} == @(#*|*~) ]] || echo "{}"' ::: 1
+	[ "$stderr" = "tpmap: a # inside [[ ]] or an extglob pattern (a comment or not, by shell)" ]
+	# Still fine: $'...' without \', extglob without #, a comment after.
+	TPMAP_SHELL=/bin/bash run -0 --separate-stderr tpmap -k "printf '%s|' \$'a\\tb' {}; echo # {}" ::: 1
+	[ "$output" = $'a\tb|1|' ]
+}
+
 @test "a replacement string after \\ or \$ in arithmetic is refused" {
 	run -255 --separate-stderr tpmap 'echo $(( \{} ))' ::: 1
 	[ "$stderr" = "tpmap: a replacement string after \\ or \$ in arithmetic" ]

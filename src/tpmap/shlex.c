@@ -188,16 +188,28 @@ lx_pop(struct shlex *l)
 	if (l->f[l->top] == LX_BRACE || (l->f[l->top] == LX_DQ &&
 	    l->f[l->top - 1] == LX_BRACE))
 		l->inner[l->top - 1] = l->inner[l->top];
+	if (l->f[l->top] != LX_SQ && l->f[l->top] != LX_DQ)
+		l->wexp = 1;	/* an expansion: the text is not known */
 	l->top--;
 	/* The word around an expansion or quotes is no keyword. */
 	l->wquoted = 1;
 }
 
-/* Whether the word read so far is s, with no quotes or expansions. */
+/* Whether the word read so far is s, with no quotes or expansions: a
+ * reserved word (quoted, it is a command name). */
 static int
 lx_wordis(const struct shlex *l, const char *s)
 {
 	return !l->wquoted && l->wlen == strlen(s) &&
+	    memcmp(l->word, s, l->wlen) == 0;
+}
+
+/* Whether the word is s once its quotes are removed: a builtin, which
+ * \let and "let" still name. */
+static int
+lx_textis(const struct shlex *l, const char *s)
+{
+	return !l->wexp && l->wlen == strlen(s) &&
 	    memcmp(l->word, s, l->wlen) == 0;
 }
 
@@ -207,7 +219,7 @@ lx_keyword(const struct shlex *l)
 {
 	static const char *const kw[] = {
 		"if", "then", "do", "else", "elif", "while", "until", "!",
-		"time", "{", "}", "for", "builtin", "command"
+		"time", "-p", "{", "}", "for", "builtin", "command", "coproc"
 	};
 	size_t i;
 
@@ -289,9 +301,19 @@ lx_word_start(struct shlex *l)
 {
 	l->wnum[l->top] = ++l->wordno;
 	l->wlen = 0;
-	l->wquoted = 0;
+	l->wquoted = l->wexp = 0;
 	l->wname = 1;
 	l->wf[l->top] &= (unsigned char)~WF_EQ;
+}
+
+/* A byte of the word's text (quotes removed). */
+static void
+lx_word_text(struct shlex *l, char c)
+{
+	if (l->wlen < sizeof(l->word))
+		l->word[l->wlen] = c;
+	if (l->wlen <= sizeof(l->word))
+		l->wlen++;
 }
 
 /* A byte of the word; esc: it follows an escaping backslash. */
@@ -301,15 +323,23 @@ lx_word_byte(struct shlex *l, char c, int esc)
 	if (esc || c == '\\' || c == '\'' || c == '"' || c == '$' ||
 	    c == '`')
 		l->wquoted = 1;
+	if (!esc && (c == '$' || c == '`'))
+		l->wexp = 1;
 	if (c == '=' && !esc && l->wname && l->wlen > 0)
 		l->wf[l->top] |= WF_EQ;
 	if (!(l->wf[l->top] & WF_EQ) && (l->wquoted ||
 	    !(lx_namebyte(c) || c == '[' || c == ']' || c == '+')))
 		l->wname = 0;
-	if (l->wlen < sizeof(l->word))
-		l->word[l->wlen] = c;
-	if (l->wlen <= sizeof(l->word))
-		l->wlen++;
+	if (esc || (c != '\\' && c != '\'' && c != '"'))
+		lx_word_text(l, c);
+}
+
+/* A byte inside quotes that belong to a word of a command frame. */
+static void
+lx_quoted_text(struct shlex *l, char c)
+{
+	if (l->top > 0 && lx_cmdframe((enum lx_frame)l->f[l->top - 1]))
+		lx_word_text(l, c);
 }
 
 /* The word ends: what it makes of its simple command. */
@@ -319,24 +349,34 @@ lx_word_end(struct shlex *l)
 	unsigned char *st = &l->st[l->top];
 	size_t n = l->wlen < sizeof(l->word) ? l->wlen : sizeof(l->word);
 
+	/* { and } group commands (function f { ... }): a command follows. */
+	if ((lx_wordis(l, "{") || lx_wordis(l, "}")) && *st != ST_TEST &&
+	    *st != ST_TESTA) {
+		*st = ST_START;
+		l->wprev[l->top] = l->wnum[l->top];
+		return;
+	}
 	switch (*st) {
 	case ST_START:
 		if ((l->wf[l->top] & WF_EQ) || lx_keyword(l))
 			break;	/* the command word is still to come */
-		if (lx_wordis(l, "let"))
+		if (lx_textis(l, "let"))
 			*st = ST_LET;
 		else if (lx_wordis(l, "[["))
 			*st = ST_TEST;
-		else if (lx_wordis(l, "declare") || lx_wordis(l, "typeset") ||
-		    lx_wordis(l, "local") || lx_wordis(l, "readonly") ||
-		    lx_wordis(l, "export"))
+		else if (lx_textis(l, "declare") || lx_textis(l, "typeset") ||
+		    lx_textis(l, "local") || lx_textis(l, "readonly") ||
+		    lx_textis(l, "export"))
 			*st = ST_DECL;
 		else
 			*st = ST_ARGS;
 		break;
 	case ST_DECL:
 	case ST_DECLI:
-		if (!l->wquoted && n > 0 && l->word[0] == '-') {
+		if (*st == ST_DECLI && (l->wexp ||
+		    memchr(l->word, '{', n) != NULL))
+			l->int_unknown = 1;	/* names not known */
+		if (!l->wexp && n > 0 && l->word[0] == '-') {
 			if (memchr(l->word, 'i', n) != NULL)
 				*st = ST_DECLI;
 			if (memchr(l->word, 'A', n) != NULL)
@@ -533,9 +573,10 @@ static void
 lx_core(struct shlex *l, char c, char next)
 {
 	enum lx_frame f;
-	int was, escaped;
+	int was, escaped, prev_dollar;
 
 	f = (enum lx_frame)l->f[l->top];
+	prev_dollar = l->dollar;
 	l->dollar = 0;
 	l->sqlast = 0;
 	if (l->skip) {
@@ -563,9 +604,21 @@ lx_core(struct shlex *l, char c, char next)
 	escaped = l->esc;
 	if (lx_cmdframe(f)) {
 		if (c == '#' && !l->inword && !l->esc) {
+			/* bash reads no comment in [[ ]] or an extglob
+			 * pattern; where it does is not sure enough. */
+			if ((l->xdepth > 0 || l->st[l->top] == ST_TEST ||
+			    l->st[l->top] == ST_TESTA) && l->lost == NULL)
+				l->lost = "a # inside [[ ]] or an extglob "
+				    "pattern (a comment or not, by shell)";
 			lx_push(l, LX_COMMENT);
 			return;
 		}
+		if (c == '(' && l->inword && !l->esc && l->prevc != '\0' &&
+		    strchr("@!*+?", l->prevc) != NULL)
+			l->xdepth++;
+		else if (c == ')' && l->xdepth > 0 && !l->esc)
+			l->xdepth--;
+		l->prevc = c;
 		was = l->inword;
 		l->inword = !(c == ' ' || c == '\t' || c == '\n' ||
 		    c == ';' || c == '&' || c == '|' || c == '(' ||
@@ -574,9 +627,23 @@ lx_core(struct shlex *l, char c, char next)
 			lx_word_end(l);
 		else if (!was && l->inword)
 			lx_word_start(l);
-		if (l->inword)
+		if (l->inword) {
 			lx_word_byte(l, c, l->esc);
-		else if (c == '(' && next == '(' && !was) {
+			/* NAME[i]=: the subscript is arithmetic. */
+			if (c == '[' && !l->esc && l->wname && l->wlen > 1 &&
+			    lx_namebyte(l->word[0]) &&
+			    !(l->word[0] >= '0' && l->word[0] <= '9') &&
+			    !(l->wf[l->top] & WF_EQ) &&
+			    (l->st[l->top] == ST_START ||
+			    l->st[l->top] == ST_DECL ||
+			    l->st[l->top] == ST_DECLI) &&
+			    !(lx_namekind(l, l->word, lx_wordname(l)) &
+			    NK_ASSOC)) {
+				lx_push(l, LX_ARITHB);
+				l->st[l->top] = ST_EXPANSION;
+				return;
+			}
+		} else if (c == '(' && next == '(' && !was) {
 			/* ((...)): an arithmetic command. */
 			lx_push(l, LX_ARITH);
 			l->skip = 1;
@@ -603,6 +670,7 @@ lx_core(struct shlex *l, char c, char next)
 		l->inword = 1;
 	if (l->esc) {
 		l->esc = 0;
+		l->dollar_esc = 0;
 		/* Inside "...", \ is kept before all but $ ` " \ newline;
 		 * in a here-document " too. */
 		if (lx_quoted(f) && c != '\n') {
@@ -615,10 +683,20 @@ lx_core(struct shlex *l, char c, char next)
 		return;
 	}
 	if (f == LX_SQ) {
-		if (c == '\'')
+		/* $'...': bash escapes with \ there, dash has no such
+		 * quotes; they agree but on \'. */
+		if (l->st[l->top] && l->ansi_bs) {
+			l->ansi_bs = 0;
+			if (c == '\'' && l->lost == NULL)
+				l->lost = "\\' inside $'...' (bash and dash "
+				    "read it differently)";
+		} else if (l->st[l->top] && c == '\\')
+			l->ansi_bs = 1;
+		if (c == '\'' && !l->ansi_bs)
 			lx_pop(l);
 		else {
 			lx_yield(l, c);
+			lx_quoted_text(l, c);
 			l->sqlast = c;
 		}
 		return;
@@ -628,6 +706,8 @@ lx_core(struct shlex *l, char c, char next)
 		return;
 	if (c == '\\') {
 		l->esc = 1;
+		/* $\{}: the value's quotes would follow a $. */
+		l->dollar_esc = prev_dollar;
 		return;
 	}
 	if (c == '$' && next == '(') {
@@ -650,6 +730,9 @@ lx_core(struct shlex *l, char c, char next)
 	}
 	if (c == '$') {
 		l->dollar = 1;
+		l->wexp = 1;
+		l->pend_ansi = next == '\'' && (lx_cmdframe(f) ||
+		    f == LX_UBRACE);
 		return;
 	}
 	if (c == '`') {
@@ -668,8 +751,10 @@ lx_core(struct shlex *l, char c, char next)
 	if (f == LX_DQ) {
 		if (c == '"')
 			lx_pop(l);
-		else
+		else {
 			lx_yield(l, c);
+			lx_quoted_text(l, c);
+		}
 		return;
 	}
 	if ((f == LX_BRACE || f == LX_UBRACE) && c == '}') {
@@ -686,9 +771,11 @@ lx_core(struct shlex *l, char c, char next)
 			lx_yield(l, c);
 		return;
 	}
-	if (c == '\'')
+	if (c == '\'') {
 		lx_push(l, LX_SQ);
-	else if (c == '"')
+		l->st[l->top] = (unsigned char)l->pend_ansi;
+		l->ansi_bs = l->pend_ansi = 0;
+	} else if (c == '"')
 		lx_push(l, LX_DQ);
 	else if (f == LX_CMDSUB && c == '(')
 		l->depth[l->top]++;
@@ -808,6 +895,10 @@ hd_line(struct shlex *l, char c)
 	l->hd_lead = 0;
 	if (!l->hd_ok)
 		return 0;
+	/* bash ends a body inside $(...) at "EOF)" too, with a warning. */
+	if (l->hd_pos == l->hd_len && l->lost == NULL)
+		l->lost = "a line of a here-document that starts with its "
+		    "delimiter (bash may end the body there)";
 	if (l->hd_pos < l->hd_len && l->hd_delim[l->hd_pos] == c) {
 		l->hd_pos++;
 		return 1;
@@ -883,8 +974,8 @@ lx_repl_arith(struct shlex *l, int was_inword)
 	/* NAME=value, NAME declared -i before: in an assignment or as
 	 * an argument of declare and its kin. */
 	return (l->wf[i] & WF_EQ) && (l->st[i] == ST_START ||
-	    l->st[i] == ST_DECL) &&
-	    (lx_namekind(l, l->word, lx_wordname(l)) & NK_INT);
+	    l->st[i] == ST_DECL) && (l->int_unknown ||
+	    (lx_namekind(l, l->word, lx_wordname(l)) & NK_INT));
 }
 
 /* A value in a here-document's body: NULL, or why it cannot go there. */
@@ -928,6 +1019,12 @@ shlex_repl(struct shlex *l, unsigned *qctx)
 	}
 	if ((why = lx_repl_heredoc(l)) != NULL)
 		return why;
+	if (l->f[l->top] == LX_SQ && l->st[l->top])
+		return "a replacement string inside $'...' (bash and dash "
+		    "read it differently)";
+	if (l->esc && l->dollar_esc)
+		return "a replacement string after $\\ (bash would read "
+		    "$'...')";
 	arith = lx_repl_arith(l, was_inword);
 	l->inword = 1;
 	if (l->nbq > 0 && l->bq_nested)

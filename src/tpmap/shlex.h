@@ -50,10 +50,18 @@ struct shlex {
 	unsigned wnum[SHLEX_DEPTH];	/* ... the number of its word */
 	unsigned wprev[SHLEX_DEPTH];	/* ... and of the word before */
 	unsigned wordno;		/* words started so far */
-	char word[16];			/* the word's first bytes */
+	char word[SHLEX_NAMEMAX];	/* the word's first bytes, quotes
+					 * removed */
 	unsigned wlen;
 	int wquoted;			/* quotes or expansions in it */
 	int wname;			/* a NAME so far (NAME= assigns) */
+	int wexp;			/* an expansion in it: text unknown */
+	int int_unknown;		/* declare -i of names not known */
+	int dollar_esc;			/* the escaping \ followed a bare $ */
+	int ansi_bs;			/* in $'...': a \ escapes the next */
+	int pend_ansi;			/* a $ right before a ' */
+	unsigned xdepth;		/* open extglob parens: @( !( ... */
+	char prevc;			/* the last byte in a command frame */
 	unsigned repl_word;		/* set by shlex_repl: the word of a
 					 * value inside [[ ]], or 0 */
 	unsigned arith_word;		/* that word, already read, is an
