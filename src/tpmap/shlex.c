@@ -924,6 +924,14 @@ shlex_byte(struct shlex *l, char c, char next)
 	lx_byte(l, c, next);
 }
 
+/* What of a command frame's state changes how a value is taken: the
+ * states where it is arithmetic, or may become so. */
+static int
+st_class(unsigned char st)
+{
+	return st == ST_START || st == ST_ARGS || st == ST_DECL ? ST_ARGS : st;
+}
+
 /* Whether two lexer states quote what follows them alike. */
 int
 shlex_same(const struct shlex *a, const struct shlex *b)
@@ -935,7 +943,8 @@ shlex_same(const struct shlex *a, const struct shlex *b)
 		return 0;
 	for (i = 0; i <= a->top; i++)
 		if (a->f[i] != b->f[i] || a->depth[i] != b->depth[i] ||
-		    a->inner[i] != b->inner[i] || a->st[i] != b->st[i])
+		    a->inner[i] != b->inner[i] ||
+		    st_class(a->st[i]) != st_class(b->st[i]))
 			return 0;
 	return 1;
 }
