@@ -32,6 +32,8 @@
 
 #include "execpath.h"
 #include "fuzz.h"
+#include "pieces.h"
+#include "shquote.h"
 #include "template.h"
 #include "util.h"
 
@@ -137,6 +139,13 @@ check_safety(const struct tmpl *t, const struct input *in,
 	 * such a line can never skip the shell. */
 	for (i = 0; i < in->nvals; i++)
 		if (in->vals[i].len > 0 && in->vals[i].s[0] == '\0')
+			return;
+	/* Where only an integer may go (arithmetic) or no newline (a #
+	 * comment), a probe is left out and the job not run: the words
+	 * are not the probes' to keep. */
+	for (i = 0; i < t->npc; i++)
+		if (t->pc[i].type == PC_REPL &&
+		    (t->pc[i].qctx & (QC_ARITH | QC_COMMENT)))
 			return;
 	memset(&l1, 0, sizeof(l1));
 	memset(&l2, 0, sizeof(l2));
