@@ -386,7 +386,10 @@ stream_write(struct jobin_feed *f)
 	ssize_t w;
 	int r;
 
-	stream_woken(in->st);
+	/* Woken by the reader: empty its wake-up pipe, which a full
+	 * job's pipe (POLLOUT) leaves alone. */
+	if (f->pollfd == stream_wakefd(in->st))
+		stream_woken(in->st);
 	for (;;) {
 		if (f->pos < in->headlen) {
 			p = in->head + f->pos;
